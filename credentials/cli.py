@@ -1,0 +1,350 @@
+"""``badge-service credentials …``: offline commands over the library (no database, no network).
+
+The key passphrase comes from ``BADGE_KEY_PASSPHRASE``, or a prompt when stdin is a terminal; no
+command ever waits for input otherwise. Exit status: 0 success/verified, 1 not verified,
+2 usage or input error (click's convention).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import baking, data_integrity, status_list
+from .did import Resolver
+from .errors import CredentialsError, FetchError
+from .jwt import sign_jwt
+from .keys import KeyPair, read_key_file, write_key_file
+from .verify import VerificationResult, parse_json, verify
+
+PASSPHRASE_ENV = "BADGE_KEY_PASSPHRASE"  # noqa: S105 - the variable name, not a secret
+
+
+def _now() -> datetime:
+    # The command line is the edge where the clock is read; the library only takes `now`.
+    return datetime.now(UTC)
+
+
+def _passphrase(*, confirm: bool = False) -> str:
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            f"set {PASSPHRASE_ENV}: no passphrase was given and stdin is not a terminal"
+        )
+    return click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
+
+
+def _load_key(path: Path) -> KeyPair:
+    try:
+        return read_key_file(path, _passphrase())
+    except CredentialsError as exc:
+        raise click.ClickException(exc.detail) from None
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return parse_json(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot read {path}: {exc}") from None
+    except CredentialsError as exc:
+        raise click.ClickException(f"{path}: {exc.detail}") from None
+
+
+def _write(path: Path | None, data: bytes | str) -> None:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if path is None:
+        sys.stdout.buffer.write(raw)
+        sys.stdout.flush()
+    else:
+        path.write_bytes(raw)
+
+
+def _dump(document: Any) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+@click.group("credentials")
+def credentials_group() -> None:
+    """Build, sign, verify, bake and revoke Open Badges 3.0 credentials offline."""
+
+
+@credentials_group.command()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the encrypted private key (PKCS#8 PEM, mode 0600).",
+)
+@click.option(
+    "--algorithm", type=click.Choice(["Ed25519", "P-256"]), default="Ed25519", show_default=True
+)
+def keygen(out: Path, algorithm: str) -> None:
+    """Create a key pair; print its did:key."""
+    key = KeyPair.generate(algorithm)
+    try:
+        write_key_file(out, key, _passphrase(confirm=True))
+    except (CredentialsError, OSError) as exc:
+        raise click.ClickException(getattr(exc, "detail", str(exc))) from None
+    click.echo(key.did_key)
+
+
+@credentials_group.command()
+@click.argument("credential_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--key", "key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file (default: stdout).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["di", "jwt"]),
+    default="di",
+    show_default=True,
+    help="Data Integrity eddsa-rdfc-2022 proof, or VC-JWT.",
+)
+@click.option(
+    "--verification-method",
+    default=None,
+    help="Sign as this verification method (e.g. did:web:…#key-1) instead of the "
+    "key's did:key; its controller must be the credential's issuer.",
+)
+@click.option(
+    "--did-doc",
+    "did_docs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="DID document proving the issuer lists this key (with --verification-method).",
+)
+def sign(
+    credential_file: Path,
+    key_file: Path,
+    out: Path | None,
+    fmt: str,
+    verification_method: str | None,
+    did_docs: tuple[Path, ...],
+) -> None:
+    """Sign an unsigned credential. The issuer is the key's DID unless the credential names one
+    that controls the key."""
+    credential = _read_json(credential_file)
+    key = _load_key(key_file)
+    vm = verification_method or key.signer().verification_method
+    controller = vm.split("#", 1)[0]
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not issuer_id:
+        issuer_id = controller
+        credential = {
+            **credential,
+            "issuer": {**issuer, "id": controller} if isinstance(issuer, dict) else controller,
+        }
+    if issuer_id != controller:
+        raise click.ClickException(
+            f"the credential names issuer {issuer_id}, but the key signs as {vm} "
+            f"(controlled by {controller}); pass --verification-method with a method of "
+            "the issuer and --did-doc with its DID document"
+        )
+    if verification_method and verification_method != key.signer().verification_method:
+        _check_listed(verification_method, key, did_docs)
+    try:
+        if fmt == "jwt":
+            output = sign_jwt(credential, key, kid=vm) + "\n"
+        else:
+            output = _dump(data_integrity.add_proof(credential, key.signer(vm), created=_now()))
+    except CredentialsError as exc:
+        raise click.ClickException(exc.detail) from None
+    _write(out, output)
+
+
+def _check_listed(vm: str, key: KeyPair, did_docs: tuple[Path, ...]) -> None:
+    resolver = Resolver(documents={d["id"]: d for d in map(_read_json, did_docs)})
+    try:
+        method = resolver.resolve_verification_method(vm)
+    except CredentialsError as exc:
+        raise click.ClickException(f"{vm}: {exc.detail}") from None
+    if method.key.public_multibase != key.public_multibase:
+        raise click.ClickException(f"{vm} lists another public key than this key file's")
+    if "assertionMethod" not in method.relationships:
+        raise click.ClickException(f"{vm} is not an assertionMethod of {method.controller}")
+
+
+def _status_fetcher(pairs: tuple[str, ...]):
+    lists: dict[str, Path] = {}
+    for pair in pairs:
+        url, sep, file = pair.partition("=")
+        if not sep or not url or not file:
+            raise click.BadParameter(f"{pair!r} is not URL=FILE", param_hint="--status-list")
+        lists[url] = Path(file)
+
+    def fetch(url: str) -> dict:
+        if url not in lists:
+            raise FetchError(f"no --status-list file given for {url}")
+        return _read_json(lists[url])
+
+    return fetch if lists else None
+
+
+@credentials_group.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--did-doc",
+    "did_docs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A DID document to resolve did:web issuers offline (repeatable).",
+)
+@click.option(
+    "--status-list",
+    "status_lists",
+    multiple=True,
+    metavar="URL=FILE",
+    help="A status list credential file to use for URL (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+def verify_command(
+    file: Path, did_docs: tuple[Path, ...], status_lists: tuple[str, ...], as_json: bool
+) -> None:
+    """Verify a credential (JSON, JWT, baked PNG/SVG, or a presentation). Exit 0 if verified."""
+    documents = {d["id"]: d for d in map(_read_json, did_docs) if isinstance(d.get("id"), str)}
+    result = verify(
+        file.read_bytes(),
+        now=_now(),
+        resolver=Resolver(documents=documents),
+        fetch_status_list=_status_fetcher(status_lists),
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_report(result))
+    sys.exit(0 if result.verified else 1)
+
+
+def render_report(result: VerificationResult, indent: str = "") -> str:
+    """A readable, plain-text report of a verification result."""
+    marks = {True: "PASS", False: "FAIL", None: "----"}
+    head = "VERIFIED" if result.verified else "NOT VERIFIED"
+    lines = [f"{indent}{head} — {result.verdict} ({result.format})"]
+    for check in result.checks:
+        lines.append(f"{indent}  [{marks[check.passed]}] {check.name}: {check.detail}")
+    for warning in result.warnings:
+        lines.append(f"{indent}  warning ({warning.type}): {warning.detail}")
+    for i, nested in enumerate(result.credentials):
+        lines.append(f"{indent}  credential {i}:")
+        lines.append(render_report(nested, indent + "    "))
+    return "\n".join(lines)
+
+
+@credentials_group.command()
+@click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("credential_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def bake(image: Path, credential_file: Path, out: Path) -> None:
+    """Bake a signed credential (JSON or JWT file) into a PNG or SVG badge image."""
+    text = credential_file.read_text(encoding="utf-8-sig").strip()
+    credential: dict | str = text if not text.startswith("{") else _read_json(credential_file)
+    data = image.read_bytes()
+    try:
+        if data.startswith(b"\x89PNG"):
+            baked = baking.bake_png(data, credential)
+        else:
+            baked = baking.bake_svg(data, credential)
+    except CredentialsError as exc:
+        raise click.ClickException(exc.detail) from None
+    out.write_bytes(baked)
+
+
+@credentials_group.command()
+@click.argument("image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def unbake(image: Path, out: Path | None) -> None:
+    """Extract the credential baked into a PNG or SVG image."""
+    try:
+        content = baking.unbake(image.read_bytes())
+    except CredentialsError as exc:
+        raise click.ClickException(exc.detail) from None
+    _write(out, content + "\n" if isinstance(content, str) else _dump(content))
+
+
+@credentials_group.group("status")
+def status_group() -> None:
+    """Bitstring Status Lists: create, set or read entries."""
+
+
+@status_group.command("create")
+@click.option("--url", required=True, help="Public URL the status list credential is served at.")
+@click.option(
+    "--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--purpose",
+    type=click.Choice(["revocation", "suspension"]),
+    default="revocation",
+    show_default=True,
+)
+@click.option("--size", type=int, default=status_list.MIN_ENTRIES, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def status_create(url: str, key_file: Path, purpose: str, size: int, out: Path) -> None:
+    """Create and sign an empty BitstringStatusListCredential."""
+    key = _load_key(key_file)
+    try:
+        bits = status_list.StatusList(size)
+    except CredentialsError as exc:
+        raise click.ClickException(exc.detail) from None
+    _write_list(out, url, key, bits, purpose)
+
+
+def _write_list(
+    out: Path, url: str, key: KeyPair, bits: status_list.StatusList, purpose: str
+) -> None:
+    now = _now()
+    unsigned = status_list.status_list_credential(url, key.did_key, bits, purpose, valid_from=now)
+    out.write_text(
+        _dump(data_integrity.add_proof(unsigned, key.signer(), created=now)), encoding="utf-8"
+    )
+
+
+@status_group.command("set")
+@click.argument("list_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("index", type=int)
+@click.argument("value", type=click.IntRange(0, 1))
+@click.option(
+    "--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def status_set(list_file: Path, index: int, value: int, key_file: Path) -> None:
+    """Set entry INDEX to VALUE (1 = revoked/suspended) and re-sign the list in place."""
+    document = _read_json(list_file)
+    key = _load_key(key_file)
+    subject = document.get("credentialSubject", {})
+    try:
+        bits = status_list.StatusList.decode(subject.get("encodedList", ""))
+        bits = bits.set(index, value)
+    except CredentialsError as exc:
+        raise click.ClickException(exc.detail) from None
+    url = document.get("id") or str(subject.get("id", "")).split("#", 1)[0]
+    _write_list(list_file, url, key, bits, subject.get("statusPurpose", "revocation"))
+
+
+@status_group.command("get")
+@click.argument("list_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("index", type=int)
+def status_get(list_file: Path, index: int) -> None:
+    """Print the value of entry INDEX."""
+    subject = _read_json(list_file).get("credentialSubject", {})
+    try:
+        bits = status_list.StatusList.decode(subject.get("encodedList", ""))
+        click.echo(bits.get(index))
+    except CredentialsError as exc:
+        raise click.ClickException(exc.detail) from None

@@ -1,0 +1,274 @@
+"""W3C Data Integrity proofs with the ``eddsa-rdfc-2022`` cryptosuite (vc-di-eddsa 1.0).
+
+Implements the spec's algorithms exactly: RDFC-1.0 canonicalization of the document (without its
+``proof``) and of the proof configuration (the proof options with the document's ``@context``),
+SHA-256 of each, Ed25519 over ``proofHash || docHash``, ``proofValue`` = ``z`` + base58btc.
+Proof sets and proof chains (``previousProof``) follow VC Data Integrity §4.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from . import multibase
+from .errors import CredentialsError, ProofError, SigningError
+from .jsonld import DocumentLoader, bundled_loader, canonicalize
+
+if TYPE_CHECKING:
+    from .did import Resolver
+
+PROOF_TYPE = "DataIntegrityProof"
+CRYPTOSUITE = "eddsa-rdfc-2022"
+ASSERTION_METHOD = "assertionMethod"
+
+
+class Signer(Protocol):
+    """What signing needs from a key: the verification method it signs as, and a signature."""
+
+    verification_method: str
+    algorithm: str
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class ProofCheck:
+    """The outcome of checking one proof of a document. ``problem`` is None when verified."""
+
+    index: int
+    verified: bool
+    verification_method: str | None = None
+    controller: str | None = None
+    proof_purpose: str | None = None
+    created: str | None = None
+    problem: str | None = None
+    detail: str = ""
+
+
+def format_datetime(moment: datetime) -> str:
+    """XML Schema dateTime in whole seconds UTC, as proofs and OB 3.0 credentials carry it."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("datetime must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _proofs(document: Mapping[str, Any]) -> list[dict]:
+    proof = document.get("proof")
+    if proof is None:
+        return []
+    return list(proof) if isinstance(proof, list) else [proof]
+
+
+def _hash_data(
+    unsecured: Mapping[str, Any], proof_config: Mapping[str, Any], loader: DocumentLoader
+) -> bytes:
+    """proofHash || docHash, as the spec's "hashing" step defines (proof first)."""
+    doc_hash = hashlib.sha256(canonicalize(unsecured, loader).encode("utf-8")).digest()
+    proof_hash = hashlib.sha256(canonicalize(proof_config, loader).encode("utf-8")).digest()
+    return proof_hash + doc_hash
+
+
+def _unsecured_for(document: Mapping[str, Any], previous_proof: str | Sequence[str] | None) -> dict:
+    """The document a new or checked proof covers.
+
+    For a proof set, that is the document without any proof. For a proof chain, the proofs that
+    ``previousProof`` names are part of what is signed, so they stay (VC Data Integrity §4.1).
+    """
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    if previous_proof:
+        wanted = [previous_proof] if isinstance(previous_proof, str) else list(previous_proof)
+        by_id = {p.get("id"): p for p in _proofs(document) if isinstance(p, dict)}
+        missing = [pid for pid in wanted if pid not in by_id]
+        if missing:
+            raise ProofError(f"previousProof {missing[0]!r} names no proof of this document")
+        chained = [by_id[pid] for pid in wanted]
+        unsecured["proof"] = chained[0] if len(chained) == 1 else chained
+    return unsecured
+
+
+def add_proof(
+    document: Mapping[str, Any],
+    signer: Signer,
+    *,
+    created: datetime,
+    loader: DocumentLoader | None = None,
+    proof_purpose: str = ASSERTION_METHOD,
+    controller: str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | Sequence[str] | None = None,
+) -> dict:
+    """Return a copy of ``document`` with an ``eddsa-rdfc-2022`` proof added.
+
+    ``controller`` is the verification method's controller; by default, the DID (or URL) before
+    the ``#`` of ``signer.verification_method``. It must be the document's issuer: a verifier
+    would reject a proof made by a key the issuer does not control, so we refuse to make one.
+    Raises :class:`SigningError` or :class:`~credentials.errors.UndefinedTermError`.
+    """
+    if signer.algorithm != "Ed25519":
+        raise SigningError(f"eddsa-rdfc-2022 needs an Ed25519 key, not {signer.algorithm}")
+    if "@context" not in document:
+        raise SigningError("document has no @context")
+    controller = controller or signer.verification_method.split("#", 1)[0]
+    issuer = _issuer_id(document)
+    if issuer is not None and issuer != controller:
+        raise SigningError(
+            f"verification method {signer.verification_method!r} is controlled by "
+            f"{controller!r}, not by the issuer {issuer!r}"
+        )
+    loader = loader or bundled_loader()
+    options: dict[str, Any] = {
+        "type": PROOF_TYPE,
+        "cryptosuite": CRYPTOSUITE,
+        "created": format_datetime(created),
+        "verificationMethod": signer.verification_method,
+        "proofPurpose": proof_purpose,
+    }
+    if proof_id:
+        options = {"id": proof_id, **options}
+    if previous_proof:
+        options["previousProof"] = previous_proof
+    unsecured = _unsecured_for(document, previous_proof)
+    proof_config = {**options, "@context": document["@context"]}
+    signature = signer.sign(_hash_data(unsecured, proof_config, loader))
+    proof = {**options, "proofValue": multibase.encode_base58btc_multibase(signature)}
+    secured = deepcopy(dict(document))
+    existing = _proofs(document)
+    secured["proof"] = [*deepcopy(existing), proof] if existing else proof
+    return secured
+
+
+def _issuer_id(document: Mapping[str, Any]) -> str | None:
+    issuer = document.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None
+
+
+def verify_proofs(
+    document: Mapping[str, Any],
+    *,
+    resolver: Resolver,
+    loader: DocumentLoader | None = None,
+    expected_purpose: str = ASSERTION_METHOD,
+    expected_controller: str | None = None,
+) -> list[ProofCheck]:
+    """Check every proof of ``document``; one :class:`ProofCheck` each. Never raises.
+
+    ``expected_controller`` (normally the credential's issuer id) must control each proof's
+    verification method. A document without a proof gives one failed check.
+    """
+    loader = loader or bundled_loader()
+    proofs = _proofs(document)
+    if not proofs:
+        return [ProofCheck(0, False, problem="missing-proof", detail="the document has no proof")]
+    return [
+        _verify_one(document, i, proof, resolver, loader, expected_purpose, expected_controller)
+        for i, proof in enumerate(proofs)
+    ]
+
+
+def _verify_one(
+    document: Mapping[str, Any],
+    index: int,
+    proof: Any,
+    resolver: Resolver,
+    loader: DocumentLoader,
+    expected_purpose: str,
+    expected_controller: str | None,
+) -> ProofCheck:
+    def fail(problem: str, detail: str, **known: Any) -> ProofCheck:
+        return ProofCheck(index, False, problem=problem, detail=detail, **known)
+
+    if not isinstance(proof, dict):
+        return fail("malformed-proof", f"proof {index} is not an object")
+    vm_id = proof.get("verificationMethod")
+    purpose = proof.get("proofPurpose")
+    known = {
+        "verification_method": vm_id if isinstance(vm_id, str) else None,
+        "proof_purpose": purpose if isinstance(purpose, str) else None,
+        "created": proof.get("created") if isinstance(proof.get("created"), str) else None,
+    }
+    if proof.get("type") != PROOF_TYPE:
+        return fail("unsupported-proof-type", f"proof type {proof.get('type')!r}", **known)
+    if proof.get("cryptosuite") != CRYPTOSUITE:
+        return fail("unsupported-cryptosuite", f"cryptosuite {proof.get('cryptosuite')!r}", **known)
+    if not isinstance(vm_id, str) or not vm_id:
+        return fail("malformed-proof", "proof has no verificationMethod", **known)
+    if purpose != expected_purpose:
+        return fail(
+            "wrong-proof-purpose",
+            f"proofPurpose is {purpose!r}, {expected_purpose!r} is required",
+            **known,
+        )
+    if known["created"] is not None and not _is_datetime(known["created"]):
+        return fail("malformed-proof", f"created {known['created']!r} is not a dateTime", **known)
+    proof_value = proof.get("proofValue")
+    try:
+        if not isinstance(proof_value, str):
+            raise ProofError("proof has no proofValue")
+        signature = multibase.decode_base58btc_multibase(proof_value)
+        if len(signature) != 64:
+            raise ProofError(f"proofValue decodes to {len(signature)} bytes, 64 expected")
+    except CredentialsError as exc:
+        return fail("malformed-proof-value", exc.detail, **known)
+
+    proof_context = proof.get("@context")
+    if proof_context is not None and not _starts_with(document.get("@context"), proof_context):
+        return fail(
+            "context-mismatch",
+            "the proof's @context is not a prefix of the document's @context",
+            **known,
+        )
+    try:
+        vm = resolver.resolve_verification_method(vm_id)
+    except CredentialsError as exc:
+        return fail(exc.problem, exc.detail, **known)
+    known["controller"] = vm.controller
+    if expected_purpose not in vm.relationships:
+        return fail(
+            "purpose-not-authorized",
+            f"{vm_id} is not listed under {expected_purpose} by its controller {vm.controller}",
+            **known,
+        )
+    if expected_controller is not None and vm.controller != expected_controller:
+        return fail(
+            "controller-mismatch",
+            f"{vm_id} is controlled by {vm.controller}, not by the issuer {expected_controller}",
+            **known,
+        )
+    if vm.key.algorithm != "Ed25519":
+        return fail("wrong-key-type", f"{vm_id} is a {vm.key.algorithm} key, Ed25519 needed")
+
+    options = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
+    try:
+        unsecured = _unsecured_for(document, proof.get("previousProof"))
+        hash_data = _hash_data(unsecured, {**options, "@context": document["@context"]}, loader)
+    except CredentialsError as exc:
+        return fail(exc.problem, exc.detail, **known)
+    if not vm.key.verify(signature, hash_data):
+        return fail(
+            "signature-mismatch",
+            "the signature does not match the document: it was changed after signing, "
+            "or signed with another key",
+            **known,
+        )
+    return ProofCheck(index, True, detail="signature verified", **known)
+
+
+def _starts_with(document_context: Any, proof_context: Any) -> bool:
+    doc = document_context if isinstance(document_context, list) else [document_context]
+    prefix = proof_context if isinstance(proof_context, list) else [proof_context]
+    return doc[: len(prefix)] == prefix
+
+
+def _is_datetime(value: str) -> bool:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None

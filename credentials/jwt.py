@@ -1,0 +1,573 @@
+"""VC-JWT as Open Badges 3.0 §8.2 defines it: the JWT payload is the credential itself plus
+the registered claims ``iss`` (issuer id), ``jti`` (credential id), ``nbf`` (validFrom),
+``sub`` (credentialSubject.id) and ``exp`` (validUntil).
+
+Signing: EdDSA (Ed25519) or ES256 (P-256). Verification also accepts RS256 (RSA ≥ 2048 bits),
+``Ed25519`` (the RFC 9864 name for EdDSA over Ed25519) and the legacy VC-JWT 1.1 form whose
+credential sits in a ``vc`` claim. ``none``, HMAC and every other algorithm are refused.
+
+Which key verifies a token (the header is attacker-controlled, so the key must be bound to the
+credential's issuer, never merely named by the token):
+
+* ``kid`` — a verification method URL (absolute, or ``#fragment`` relative to the issuer id),
+  dereferenced through the injected :class:`~credentials.did.Resolver`. Its controller must be
+  the issuer and its controller must list it under ``assertionMethod``.
+* ``jwk`` (no ``kid``) — accepted only when the key is provably the issuer's: the issuer is the
+  key's own ``did:key``, or the issuer is ``urn:ietf:params:oauth:jwk-thumbprint:sha-256:<t>``
+  with the key's RFC 7638 thumbprint, or the issuer's resolved document lists a method with this
+  key under ``assertionMethod``. When both are present, they must be the same key.
+* neither — only when the issuer is a ``did:key`` (the DID is the key).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError, UnsupportedAlgorithmError
+from joserfc.jwk import ECKey, OKPKey, RSAKey
+
+from credentials.did import Resolver, VerificationMethod
+from credentials.errors import (
+    CredentialsError,
+    EncodingError,
+    InputTooLargeError,
+    JwtError,
+    KeyError_,
+    MalformedInputError,
+    ResolutionError,
+    SigningError,
+)
+from credentials.keys import ED25519, P256, RSA, KeyPair
+from credentials.multibase import b64url_decode
+
+__all__ = [
+    "DEFAULT_LEEWAY_SECONDS",
+    "MAX_JSON_DEPTH",
+    "MAX_TOKEN_BYTES",
+    "PROBLEM_EXPIRED",
+    "PROBLEM_NOT_YET_VALID",
+    "JwtResult",
+    "sign_jwt",
+    "verify_jwt",
+]
+
+MAX_TOKEN_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 64
+DEFAULT_LEEWAY_SECONDS = 60
+
+#: Problem slugs for the two time checks (no error class in credentials.errors covers them).
+PROBLEM_EXPIRED = "expired"
+PROBLEM_NOT_YET_VALID = "not-yet-valid"
+
+_SIGNING_ALG = {ED25519: "EdDSA", P256: "ES256"}
+_VERIFYING_ALG = {"EdDSA": ED25519, "Ed25519": ED25519, "ES256": P256, "RS256": RSA}
+_CLAIMS = ("iss", "jti", "nbf", "sub", "exp", "iat")
+_ACCEPTED_TYP = {"jwt", "vc+jwt", "vc+ld+jwt", "application/jwt"}
+_THUMBPRINT_URN = "urn:ietf:params:oauth:jwk-thumbprint:sha-256:"
+
+# Problem slugs, shared with Data Integrity checks so the verifier maps both formats alike.
+_MALFORMED = MalformedInputError.problem  # not a well-formed JWT or credential
+_INVALID = JwtError.problem  # well-formed, but refused (alg, claims, key type)
+_TOO_LARGE = InputTooLargeError.problem
+_SIGNATURE = "signature-mismatch"
+_CONTROLLER = "controller-mismatch"
+_PURPOSE = "purpose-not-authorized"
+_UNKNOWN_KEY = "unknown-key"
+
+
+class _Problem(Exception):
+    """A verification failure with its problem slug; never escapes :func:`verify_jwt`."""
+
+    def __init__(self, problem: str, detail: str) -> None:
+        super().__init__(detail)
+        self.problem = problem
+        self.detail = detail
+
+
+class _Registry(jws.JWSRegistry):
+    """joserfc's registry with our own algorithm policy and size limits.
+
+    joserfc warns on every use of ``EdDSA`` because RFC 9864 deprecates the polymorphic name;
+    Open Badges 3.0 and the verifiers we interoperate with still specify ``EdDSA``, and the
+    ``algorithms`` allow-list below already pins exactly what we accept, so the warning is
+    dropped here instead of by a process-wide warnings filter.
+    """
+
+    max_header_length = 64 * 1024
+    max_payload_length = MAX_TOKEN_BYTES
+    max_signature_length = 1024
+
+    def get_alg(self, name: str) -> Any:
+        if name not in self.algorithms or not self.allowed or name not in self.allowed:
+            raise UnsupportedAlgorithmError(f"Algorithm of '{name}' is not allowed")
+        return self.algorithms[name]
+
+
+@dataclass(frozen=True)
+class JwtResult:
+    """Outcome of :func:`verify_jwt`. ``errors`` holds ``(problem, detail)`` pairs."""
+
+    verified: bool
+    credential: dict[str, Any] | None
+    header: dict[str, Any] | None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    payload: dict[str, Any] | None = None
+    verification_method: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing
+
+
+def sign_jwt(
+    credential: Mapping[str, Any],
+    signer_key: KeyPair,
+    *,
+    kid: str | None = None,
+    embed_jwk: bool = False,
+    now: datetime | None = None,
+) -> str:
+    """Sign ``credential`` as a compact VC-JWT.
+
+    Header: ``alg`` (EdDSA or ES256), ``typ: JWT`` and ``kid`` (default: the key's did:key
+    method) and/or ``jwk`` when ``embed_jwk``. ``now``, when given, becomes ``iat``.
+    """
+    if not isinstance(credential, Mapping):
+        raise SigningError(f"credential must be a JSON object, not {type(credential).__name__}")
+    if not isinstance(signer_key, KeyPair) or not signer_key.has_private:
+        raise SigningError("signer_key must be a KeyPair with its private key")
+    alg = _SIGNING_ALG.get(signer_key.algorithm)
+    if alg is None:
+        raise SigningError(f"cannot sign a VC-JWT with a {signer_key.algorithm} key")
+    issuer_id = _issuer_id(credential)
+    if issuer_id is None:
+        raise SigningError("credential has no issuer id; VC-JWT needs it for 'iss'")
+    if kid is None and not embed_jwk:
+        kid = signer_key.did_key_vm
+    if kid is not None:
+        _check_kid_for_signing(kid, issuer_id, signer_key)
+
+    claims: dict[str, Any] = {"iss": issuer_id}
+    if isinstance(credential.get("id"), str):
+        claims["jti"] = credential["id"]
+    valid_from = credential.get("validFrom", credential.get("issuanceDate"))
+    if valid_from is not None:
+        claims["nbf"] = _numeric_date(valid_from, "validFrom")
+    subject_id = _subject_id(credential)
+    if subject_id is not None:
+        claims["sub"] = subject_id
+    valid_until = credential.get("validUntil", credential.get("expirationDate"))
+    if valid_until is not None:
+        claims["exp"] = _numeric_date(valid_until, "validUntil")
+    if now is not None:
+        claims["iat"] = _numeric_date(now, "now")
+    for name, value in claims.items():
+        if name in credential and credential[name] != value:
+            raise SigningError(
+                f"credential property {name!r} conflicts with the JWT claim derived for it"
+            )
+
+    payload = {**copy.deepcopy(dict(credential)), **claims}
+    try:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise SigningError(f"credential is not JSON-serialisable: {exc}") from None
+    header: dict[str, Any] = {"alg": alg, "typ": "JWT"}
+    if kid is not None:
+        header["kid"] = kid
+    if embed_jwk:
+        header["jwk"] = signer_key.to_public_jwk()
+    registry = _Registry(algorithms=[alg])
+    return jws.serialize_compact(
+        header, body.encode("utf-8"), _jose_key(signer_key, private=True), registry=registry
+    )
+
+
+def _check_kid_for_signing(kid: str, issuer_id: str, key: KeyPair) -> None:
+    if not isinstance(kid, str) or not kid:
+        raise SigningError(f"kid must be a non-empty string, not {kid!r}")
+    if kid.startswith("#"):
+        return
+    base = kid.partition("#")[0]
+    if base.startswith("did:key:") and base != key.did_key:
+        raise SigningError(f"kid {kid} names a different key than the one signing")
+    if base != issuer_id:
+        raise SigningError(
+            f"kid {kid} is not a verification method of the issuer {issuer_id}; "
+            "verifiers require the issuer to control the signing key"
+        )
+
+
+def _numeric_date(value: Any, name: str) -> int:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise SigningError(f"{name} {value!r} is not an ISO 8601 date-time") from None
+    else:
+        raise SigningError(f"{name} must be a date-time string, not {type(value).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise SigningError(f"{name} {value!r} has no timezone offset")
+    return math.floor(moment.timestamp())
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification
+
+
+def verify_jwt(
+    token: str | bytes,
+    *,
+    resolver: Resolver,
+    now: datetime,
+    leeway_seconds: int = DEFAULT_LEEWAY_SECONDS,
+) -> JwtResult:
+    """Verify a compact VC-JWT; never raises on bad input (see :class:`JwtResult`)."""
+    if not isinstance(now, datetime) or now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    errors: list[tuple[str, str]] = []
+
+    def fail(
+        problem: str,
+        detail: str,
+        header: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> JwtResult:
+        errors.append((problem, detail))
+        return JwtResult(False, None, header, errors, payload)
+
+    # -- parse ---------------------------------------------------------------------------------
+    if isinstance(token, bytes | bytearray):
+        if len(token) > MAX_TOKEN_BYTES:
+            return fail(_TOO_LARGE, f"JWT is {len(token)} bytes, over the {MAX_TOKEN_BYTES} limit")
+        try:
+            token = bytes(token).decode("ascii")
+        except UnicodeDecodeError:
+            return fail(_MALFORMED, "JWT contains non-ASCII bytes")
+    if not isinstance(token, str):
+        return fail(_MALFORMED, f"JWT must be a string, not {type(token).__name__}")
+    if len(token) > MAX_TOKEN_BYTES:
+        return fail(_TOO_LARGE, f"JWT is {len(token)} characters, over the {MAX_TOKEN_BYTES} limit")
+    token = token.strip()
+    parts = token.split(".")
+    if len(parts) != 3:
+        return fail(
+            _MALFORMED,
+            f"not a compact JWS: expected 3 dot-separated parts, found {len(parts)}"
+            + (
+                " (a 5-part token is encrypted JWE, which is not accepted)"
+                if len(parts) == 5
+                else ""
+            ),
+        )
+    try:
+        header = _decode_json_part(parts[0], "header")
+        payload = _decode_json_part(parts[1], "payload")
+        b64url_decode(parts[2])
+    except InputTooLargeError as exc:
+        return fail(_TOO_LARGE, exc.detail)
+    except CredentialsError as exc:
+        return fail(_MALFORMED, exc.detail)
+
+    # -- header --------------------------------------------------------------------------------
+    alg = header.get("alg")
+    if alg == "none":
+        return fail(
+            _INVALID, "alg 'none' is refused: unsigned tokens are never accepted", header=header
+        )
+    if alg not in _VERIFYING_ALG:
+        return fail(
+            _INVALID,
+            f"alg {alg!r} is not accepted (EdDSA, Ed25519, ES256, RS256)",
+            header=header,
+        )
+    if "crit" in header:
+        return fail(
+            _INVALID,
+            f"critical header parameters {header['crit']!r} are not understood",
+            header=header,
+        )
+    typ = header.get("typ")
+    if typ is not None and (not isinstance(typ, str) or typ.lower() not in _ACCEPTED_TYP):
+        return fail(_INVALID, f"typ {typ!r} is not a credential JWT type", header=header)
+
+    # -- credential and claims -----------------------------------------------------------------
+    credential = _credential_from_payload(payload)
+    if not _is_credential(credential):
+        return fail(
+            _MALFORMED,
+            "payload is not a verifiable credential (type lacks 'VerifiableCredential')",
+            header=header,
+            payload=payload,
+        )
+    issuer_id = _issuer_id(credential)
+    iss = payload.get("iss")
+    if issuer_id is None:
+        errors.append((_INVALID, "credential has no issuer id"))
+    if iss is None:
+        errors.append((_INVALID, "'iss' claim is missing (OB 3.0 requires it)"))
+    elif iss != issuer_id:
+        errors.append((_INVALID, f"'iss' claim {iss!r} does not equal the issuer id {issuer_id!r}"))
+    jti = payload.get("jti")
+    if jti is not None and jti != credential.get("id"):
+        errors.append((_INVALID, f"'jti' claim {jti!r} does not equal the credential id"))
+    sub = payload.get("sub")
+    if sub is not None and sub != _subject_id(credential):
+        errors.append((_INVALID, f"'sub' claim {sub!r} does not equal credentialSubject.id"))
+    errors.extend(_time_errors(payload, now, leeway_seconds))
+
+    # -- key and signature ---------------------------------------------------------------------
+    vm_id: str | None = None
+    if issuer_id is not None and iss == issuer_id:
+        try:
+            key, vm_id = _discover_key(header, issuer_id, resolver)
+        except (CredentialsError, _Problem) as exc:
+            errors.append((exc.problem, exc.detail))
+        else:
+            expected = _VERIFYING_ALG[alg]
+            if key.algorithm != expected:
+                errors.append(
+                    (_INVALID, f"alg {alg} cannot be used with the {key.algorithm} key {vm_id}")
+                )
+            else:
+                problem = _check_signature(token, alg, key, vm_id)
+                if problem is not None:
+                    errors.append(problem)
+    else:
+        errors.append((_INVALID, "signature not checked: the token's issuer is not established"))
+
+    return JwtResult(
+        verified=not errors,
+        credential=credential,
+        header=header,
+        errors=errors,
+        payload=payload,
+        verification_method=vm_id,
+    )
+
+
+def _decode_json_part(part: str, what: str) -> dict[str, Any]:
+    try:
+        raw = b64url_decode(part)
+    except EncodingError as exc:
+        raise MalformedInputError(f"JWT {what} is not base64url: {exc.detail}") from None
+    try:
+        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise InputTooLargeError(f"JWT {what} is nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise MalformedInputError(f"JWT {what} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise MalformedInputError(f"JWT {what} is not a JSON object")
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise InputTooLargeError(f"JWT {what} nests deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            # RFC 7519 §4: parsers must reject or take the last; taking one silently lets a
+            # token mean different things to different verifiers.
+            raise ValueError(f"duplicate member {name!r}")
+        result[name] = value
+    return result
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_JSON_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _credential_from_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    legacy = payload.get("vc")
+    if isinstance(legacy, dict):
+        # VC-JWT 1.1 moves issuer, id and subject id into registered claims; put them back.
+        credential = copy.deepcopy(legacy)
+        if "issuer" not in credential and isinstance(payload.get("iss"), str):
+            credential["issuer"] = payload["iss"]
+        if "id" not in credential and isinstance(payload.get("jti"), str):
+            credential["id"] = payload["jti"]
+        subject = credential.get("credentialSubject")
+        if (
+            isinstance(subject, dict)
+            and "id" not in subject
+            and isinstance(payload.get("sub"), str)
+        ):
+            credential["credentialSubject"] = {**subject, "id": payload["sub"]}
+        return credential
+    return {name: copy.deepcopy(value) for name, value in payload.items() if name not in _CLAIMS}
+
+
+def _is_credential(credential: Mapping[str, Any]) -> bool:
+    types = credential.get("type")
+    types = [types] if isinstance(types, str) else types
+    return isinstance(types, list) and "VerifiableCredential" in types
+
+
+def _issuer_id(credential: Mapping[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) and issuer else None
+
+
+def _subject_id(credential: Mapping[str, Any]) -> str | None:
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list) and len(subject) == 1:
+        subject = subject[0]
+    if isinstance(subject, Mapping) and isinstance(subject.get("id"), str):
+        return subject["id"]
+    return None
+
+
+def _time_errors(payload: Mapping[str, Any], now: datetime, leeway: int) -> list[tuple[str, str]]:
+    errors = []
+    moment = now.timestamp()
+    for name in ("nbf", "exp", "iat"):
+        value = payload.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            errors.append((_INVALID, f"'{name}' claim must be a NumericDate, not {value!r}"))
+    nbf, exp = payload.get("nbf"), payload.get("exp")
+    if _is_number(nbf) and moment + leeway < nbf:
+        errors.append(
+            (
+                PROBLEM_NOT_YET_VALID,
+                f"token is not valid before {_iso(nbf)} ('nbf'); now {_iso(moment)}",
+            )
+        )
+    if _is_number(exp) and moment - leeway >= exp:
+        errors.append(
+            (PROBLEM_EXPIRED, f"token expired at {_iso(exp)} ('exp'); now {_iso(moment)}")
+        )
+    return errors
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _iso(timestamp: float) -> str:
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return repr(timestamp)
+
+
+def _discover_key(
+    header: Mapping[str, Any], issuer_id: str, resolver: Resolver
+) -> tuple[KeyPair, str]:
+    kid = header.get("kid")
+    jwk = header.get("jwk")
+    if kid is not None:
+        if not isinstance(kid, str) or not kid:
+            raise _Problem(_INVALID, f"kid must be a non-empty string, not {kid!r}")
+        vm_id = issuer_id + kid if kid.startswith("#") else kid
+        method = resolver.resolve_verification_method(vm_id)
+        _check_binding(method, issuer_id)
+        if jwk is not None and _jwk_key(jwk) != method.key:
+            raise _Problem(_INVALID, f"header jwk and kid {kid} name different keys")
+        return method.key, method.id
+    if jwk is not None:
+        key = _jwk_key(jwk)
+        if issuer_id.startswith("did:key:"):
+            if key.algorithm == RSA or key.did_key != issuer_id:
+                raise _Problem(_UNKNOWN_KEY, f"header jwk is not the key of the issuer {issuer_id}")
+            return key, key.did_key_vm
+        if issuer_id.startswith(_THUMBPRINT_URN):
+            if key.jwk_thumbprint() != issuer_id[len(_THUMBPRINT_URN) :]:
+                raise _Problem(
+                    _UNKNOWN_KEY, "header jwk thumbprint does not match the issuer's thumbprint URN"
+                )
+            return key, issuer_id
+        return key, _listed_method(key, issuer_id, resolver)
+    if issuer_id.startswith("did:key:"):
+        method = resolver.resolve_verification_method(issuer_id)
+        return method.key, method.id
+    raise _Problem(
+        _UNKNOWN_KEY,
+        f"header has neither kid nor jwk, and the issuer {issuer_id} is not a did:key; "
+        "no key can be bound to the issuer",
+    )
+
+
+def _check_binding(method: VerificationMethod, issuer_id: str) -> None:
+    if method.controller != issuer_id:
+        raise _Problem(
+            _CONTROLLER,
+            f"key {method.id} is controlled by {method.controller}, not by the issuer {issuer_id}",
+        )
+    if "assertionMethod" not in method.relationships:
+        raise _Problem(
+            _PURPOSE,
+            f"key {method.id} is not listed under assertionMethod by its controller "
+            f"(listed under: {', '.join(sorted(method.relationships)) or 'nothing'})",
+        )
+
+
+def _listed_method(key: KeyPair, issuer_id: str, resolver: Resolver) -> str:
+    document = resolver.resolve(issuer_id)
+    references = document.get("assertionMethod")
+    references = references if isinstance(references, list) else [references]
+    for reference in references:
+        ref = reference.get("id") if isinstance(reference, dict) else reference
+        if not isinstance(ref, str):
+            continue
+        vm_id = issuer_id + ref if ref.startswith("#") else ref
+        try:
+            method = resolver.resolve_verification_method(vm_id)
+        except ResolutionError:
+            continue
+        if method.key == key and method.controller == issuer_id:
+            return method.id
+    raise _Problem(
+        _UNKNOWN_KEY,
+        f"header jwk is not among the assertion keys of the issuer {issuer_id}; an embedded "
+        "key proves nothing unless the issuer lists it",
+    )
+
+
+def _jwk_key(jwk: Any) -> KeyPair:
+    try:
+        return KeyPair.from_public_jwk(jwk)
+    except KeyError_ as exc:
+        raise _Problem(_INVALID, f"header jwk is unusable: {exc.detail}") from None
+
+
+def _jose_key(key: KeyPair, *, private: bool) -> Any:
+    material = key.cryptography_key(private=private)
+    if key.algorithm == ED25519:
+        return OKPKey.import_key(material)
+    if key.algorithm == P256:
+        return ECKey.import_key(material)
+    return RSAKey.import_key(material)
+
+
+def _check_signature(token: str, alg: str, key: KeyPair, vm_id: str) -> tuple[str, str] | None:
+    registry = _Registry(algorithms=[alg], strict_check_header=False)
+    try:
+        jws.deserialize_compact(token, _jose_key(key, private=False), registry=registry)
+    except BadSignatureError:
+        return (_SIGNATURE, f"signature does not verify with key {vm_id}")
+    except (JoseError, ValueError, TypeError) as exc:
+        return (_INVALID, f"JWS could not be verified: {exc}")
+    return None

@@ -1,0 +1,239 @@
+"""eddsa-rdfc-2022: the W3C and 1EdTech test vectors reproduced byte for byte, then round trips."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from copy import deepcopy
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from credentials import multibase
+from credentials.data_integrity import add_proof, verify_proofs
+from credentials.did import Resolver
+from credentials.errors import SigningError, UndefinedTermError
+from credentials.jsonld import bundled_loader, canonicalize, canonicalize_with_pyld
+from credentials.keys import KeyPair
+
+EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
+CREATED = datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC)
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def w3c(standards_dir: Path) -> Path:
+    return standards_dir / "test-vectors" / "eddsa-rdfc-2022"
+
+
+@pytest.fixture(scope="module")
+def w3c_loader(standards_dir: Path):
+    # The examples context is needed only by the W3C vector; the product does not bundle it.
+    examples = json.loads(_read(standards_dir / "contexts/w3c/credentials-examples-v2.jsonld"))
+    return bundled_loader().with_documents({EXAMPLES_V2: examples})
+
+
+@pytest.fixture(scope="module")
+def w3c_key(w3c: Path) -> KeyPair:
+    pair = json.loads(_read(w3c / "keyPair.json"))
+    return KeyPair.from_secret_multibase(pair["privateKeyMultibase"])
+
+
+@pytest.fixture(scope="module")
+def ob_vector(standards_dir: Path) -> dict:
+    return json.loads(
+        _read(standards_dir / "test-vectors/ob-v3p0-eddsa-rdfc-2022/transcribed-values.json")
+    )
+
+
+def _sha_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_w3c_vector_canonical_forms_hashes_and_signature(w3c, w3c_loader, w3c_key):
+    unsigned = json.loads(_read(w3c / "unsigned.json"))
+    proof_config = json.loads(_read(w3c / "proofConfigDataInt.json"))
+
+    canon_doc = canonicalize(unsigned, w3c_loader)
+    canon_proof = canonicalize(proof_config, w3c_loader)
+    assert canon_doc == _read(w3c / "canonDocDataInt.txt")
+    assert canon_proof == _read(w3c / "proofCanonDataInt.txt")
+    assert _sha_hex(canon_doc) == _read(w3c / "docHashDataInt.txt").strip()
+    assert _sha_hex(canon_proof) == _read(w3c / "proofHashDataInt.txt").strip()
+
+    signed = add_proof(unsigned, w3c_key.signer(proof_config["verificationMethod"]),
+                       created=CREATED, loader=w3c_loader, controller=unsigned["issuer"])
+    expected = json.loads(_read(w3c / "signedDataInt.json"))
+    assert signed == expected
+    signature = multibase.decode_base58btc_multibase(signed["proof"]["proofValue"])
+    assert signature.hex() == _read(w3c / "sigHexDataInt.txt").strip()
+    assert signed["proof"]["proofValue"] == _read(w3c / "sigBTC58DataInt.txt").strip()
+
+
+def test_w3c_vector_verifies_and_input_is_not_mutated(w3c, w3c_loader):
+    signed = json.loads(_read(w3c / "signedDataInt.json"))
+    before = deepcopy(signed)
+    [check] = verify_proofs(signed, resolver=Resolver(), loader=w3c_loader)
+    assert check.verified, check.detail
+    assert signed == before
+
+
+def test_pyoxigraph_and_pyld_agree_on_every_vector(w3c, w3c_loader, ob_vector):
+    for document in (json.loads(_read(w3c / "unsigned.json")), ob_vector["unsignedCredential"]):
+        assert canonicalize(document, w3c_loader) == canonicalize_with_pyld(document, w3c_loader)
+
+
+def test_1edtech_ob_vector(standards_dir, ob_vector):
+    folder = standards_dir / "test-vectors/ob-v3p0-eddsa-rdfc-2022"
+    unsigned = ob_vector["unsignedCredential"]
+    options = ob_vector["proofOptions"]
+    assert canonicalize(unsigned) == _read(folder / "document-canon.txt")
+    assert canonicalize({**options, "@context": unsigned["@context"]}) == _read(
+        folder / "proof-canon.txt"
+    )
+    key = KeyPair.from_secret_multibase(ob_vector["secretKeyMultibase"])
+    assert key.public_multibase == ob_vector["publicKeyMultibase"]
+    signed = add_proof(unsigned, key.signer(options["verificationMethod"]),
+                       created=datetime(2010, 1, 1, 19, 23, 24, tzinfo=UTC))
+    assert signed["proof"]["proofValue"] == ob_vector["proofValue"]
+    signature = multibase.decode_base58btc_multibase(signed["proof"]["proofValue"])
+    assert signature.hex() == ob_vector["signatureHex"]
+
+
+def _proof(credential: dict) -> dict:
+    proof = credential["proof"]
+    return proof[0] if isinstance(proof, list) else proof
+
+
+def _did_web_resolver_for(credential: dict) -> Resolver:
+    vm_id = _proof(credential)["verificationMethod"]
+    did = vm_id.split("#", 1)[0]
+    key = vm_id.split("#", 1)[1]
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": [
+            {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": key}
+        ],
+        "assertionMethod": [vm_id],
+    }
+    return Resolver(documents={did: document})
+
+
+@pytest.mark.parametrize("name", ["simple-did-key-method.json", "simple-did-web-method.json"])
+def test_1edtech_validator_signed_credentials_verify(standards_dir, name):
+    credential = json.loads(_read(standards_dir / "test-vectors/1edtech-validator-signed" / name))
+    resolver = Resolver()
+    if not _proof(credential)["verificationMethod"].startswith("did:key:"):
+        resolver = _did_web_resolver_for(credential)
+    [check] = verify_proofs(credential, resolver=resolver)
+    assert check.verified, check.detail
+    tampered = deepcopy(credential)
+    tampered["name"] = tampered.get("name", "") + "!"
+    [check] = verify_proofs(tampered, resolver=resolver)
+    assert not check.verified
+    assert check.problem == "signature-mismatch"
+
+
+def test_validator_fixture_issuer_binding(standards_dir):
+    # The 1EdTech fixtures' signatures are good, but only the URL-keyed one is signed by a key
+    # its issuer controls; the did:key one names a urn:uuid issuer. We report that binding.
+    folder = standards_dir / "test-vectors/1edtech-validator-signed"
+    bound = json.loads(_read(folder / "simple-did-web-method.json"))
+    [check] = verify_proofs(bound, resolver=_did_web_resolver_for(bound),
+                            expected_controller=bound["issuer"]["id"])
+    assert check.verified, check.detail
+    unbound = json.loads(_read(folder / "simple-did-key-method.json"))
+    [check] = verify_proofs(unbound, resolver=Resolver(),
+                            expected_controller=unbound["issuer"]["id"])
+    assert check.problem == "controller-mismatch"
+
+
+# --- our own credentials ------------------------------------------------------------------
+
+
+@pytest.fixture
+def key() -> KeyPair:
+    return KeyPair.generate("Ed25519")
+
+
+def _credential(issuer: str) -> dict:
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:9d3c1e2a-7d8e-4f3a-9a53-1c2b3d4e5f60",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer, "type": ["Profile"], "name": "Lille Learning Lab"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "name": "Concevoir un enseignement",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://badges.example.org/achievements/concevoir",
+                "type": ["Achievement"],
+                "name": "Concevoir un enseignement",
+                "description": "Atelier du Lille Learning Lab — « évaluer des acquis »",
+                "criteria": {"narrative": "A participé à l'atelier."},
+            },
+        },
+    }
+
+
+def test_round_trip_proof_set_and_chain(key):
+    credential = _credential(key.did_key)
+    now = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    signed = add_proof(credential, key.signer(), created=now, proof_id="urn:proof:1")
+    assert signed["proof"]["created"] == "2026-03-01T12:00:00Z"
+    assert "proof" not in credential
+    second = KeyPair.generate("Ed25519")
+    # Proof set: a co-signer's proof is independent of the first one.
+    both = add_proof(signed, second.signer(), created=now, controller=key.did_key)
+    assert len(both["proof"]) == 2
+    checks = verify_proofs(both, resolver=Resolver())
+    assert [c.verified for c in checks] == [True, True]
+    # Proof chain: the second proof covers the first; dropping the first breaks it.
+    chained = add_proof(signed, second.signer(), created=now, controller=key.did_key,
+                        previous_proof="urn:proof:1")
+    assert [c.verified for c in verify_proofs(chained, resolver=Resolver())] == [True, True]
+    broken = deepcopy(chained)
+    broken["proof"][0]["created"] = "2026-03-01T12:00:01Z"
+    checks = verify_proofs(broken, resolver=Resolver())
+    assert [c.verified for c in checks] == [False, False]
+
+
+def test_issuer_must_control_the_key(key):
+    other = KeyPair.generate("Ed25519")
+    with pytest.raises(SigningError, match="not by the issuer"):
+        add_proof(_credential(other.did_key), key.signer(), created=CREATED)
+    # A verifier catches a proof whose key the issuer does not control.
+    forged = add_proof(_credential(other.did_key), key.signer(), created=CREATED,
+                       controller=other.did_key)
+    [check] = verify_proofs(forged, resolver=Resolver(), expected_controller=other.did_key)
+    assert check.problem == "controller-mismatch"
+
+
+def test_refuses_to_sign_a_dropped_term(key):
+    credential = _credential(key.did_key)
+    credential["credentialSubject"]["achievement"]["favouriteColour"] = "blue"
+    with pytest.raises(UndefinedTermError) as info:
+        add_proof(credential, key.signer(), created=CREATED)
+    assert info.value.term == "favouriteColour"
+
+
+def test_wrong_purpose_and_malformed_proof_value(key):
+    signed = add_proof(_credential(key.did_key), key.signer(), created=CREATED,
+                       proof_purpose="authentication")
+    [check] = verify_proofs(signed, resolver=Resolver())
+    assert check.problem == "wrong-proof-purpose"
+    signed = add_proof(_credential(key.did_key), key.signer(), created=CREATED)
+    for bad in ("zNot0Base58", "uAAAA", "z" + "1" * 10):
+        broken = deepcopy(signed)
+        broken["proof"]["proofValue"] = bad
+        [check] = verify_proofs(broken, resolver=Resolver())
+        assert check.problem == "malformed-proof-value", bad

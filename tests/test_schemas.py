@@ -1,0 +1,240 @@
+"""The pinned standards data in ``schemas/``: manifest integrity and provenance.
+
+The oracle is ``../shared/standards/README.md``, which lists the canonical sha256 of each
+context and schema as published by W3C / 1EdTech. Every bundled file must carry exactly those
+bytes, or — where no registry package ships them byte for byte — be marked
+``byte_identical: false`` and be JSON-equal to the canonical file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+import schemas
+from schemas import refresh
+
+MANIFEST = json.loads((schemas.ROOT / "manifest.json").read_text(encoding="utf-8"))
+ENTRIES = [(section, e) for section in ("contexts", "json_schemas") for e in MANIFEST[section]]
+
+# Which canonical file (path under ../shared/standards) each bundled URL must reproduce. For
+# context-3.0.3.json purl serves the 2026 edit (adds `jti`, `endorsementJwt`): we pin that one.
+_OB = "https://purl.imsglobal.org/spec/ob/v3p0/"
+_CLR = "https://purl.imsglobal.org/spec/clr/v2p0/"
+_CAPTURE = "schemas/ob-v3p0/purl-capture-2026-07/"
+CANONICAL_FILE = {
+    "https://www.w3.org/ns/credentials/v2": "contexts/w3c/credentials-v2.jsonld",
+    "https://w3id.org/security/data-integrity/v2": "contexts/w3c/data-integrity-v2.jsonld",
+    "https://w3id.org/security/multikey/v1": "contexts/w3c/multikey-v1.jsonld",
+    _OB + "context.json": "contexts/ob-v3p0/context.json",
+    _OB + "context-3.0.1.json": "contexts/ob-v3p0/context-3.0.1.json",
+    _OB + "context-3.0.2.json": "contexts/ob-v3p0/context-3.0.2.json",
+    _OB + "context-3.0.3.json": "contexts/ob-v3p0/context-3.0.3.updated-2026.json",
+    _OB + "extensions.json": "contexts/ob-v3p0/extensions.json",
+    _CLR + "context-2.0.1.json": "contexts/clr-v2p0/context-2.0.1.json",
+    **{
+        _OB + f"schema/json/ob_v3p0_{name}_schema.json": f"{_CAPTURE}ob_v3p0_{name}_schema.json"
+        for name in ("achievementcredential", "profile")
+    },
+}
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_readme_tables(text: str) -> dict[str, dict[str, str]]:
+    """Rows of the README's `| file | canonical URL | source | sha256 | license |` tables.
+
+    Keyed by file; a URL cell reading "same URL, …" inherits the previous row's URL.
+    """
+    rows: dict[str, dict[str, str]] = {}
+    in_table = False
+    last_url = ""
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            in_table = False
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[0] == "file" and cells[1].startswith("canonical URL"):
+            in_table = True
+            continue
+        if not in_table or set(cells[0]) <= {"-", " "}:
+            continue
+        url_cell = cells[1]
+        url = url_cell.split()[0] if url_cell.startswith("http") else last_url
+        if url_cell.startswith("…/"):
+            url = last_url.rsplit("/", 1)[0] + "/" + url_cell.split()[0].rsplit("/", 1)[-1]
+        if url_cell.startswith("http"):
+            last_url = url
+        rows[cells[0]] = {"url": url, "url_cell": url_cell, "sha256": cells[3]}
+    return rows
+
+
+@pytest.fixture(scope="module")
+def readme_rows(standards_dir: Path) -> dict[str, dict[str, str]]:
+    rows = parse_readme_tables((standards_dir / "README.md").read_text(encoding="utf-8"))
+    assert len(rows) >= 15, "README tables were not parsed; has their layout changed?"
+    return rows
+
+
+def _ids(entries: list[tuple[str, dict]]) -> list[str]:
+    return [e["file"] for _, e in entries]
+
+
+# ---------------------------------------------------------------- provenance against the oracle
+
+
+def test_every_bundled_url_has_a_canonical_file_and_vice_versa() -> None:
+    assert {e["url"] for _, e in ENTRIES} == set(CANONICAL_FILE)
+
+
+@pytest.mark.parametrize(("section", "entry"), ENTRIES, ids=_ids(ENTRIES))
+def test_bundled_file_matches_canonical_sha256(
+    section: str, entry: dict, readme_rows: dict, standards_dir: Path
+) -> None:
+    canonical = CANONICAL_FILE[entry["url"]]
+    row = readme_rows[canonical]
+    assert SHA256.match(row["sha256"]), row
+    assert row["url"] == entry["url"], f"README row {canonical} is for {row['url']}"
+    # The oracle file itself must carry the digest its README claims.
+    assert _sha((standards_dir / canonical).read_bytes()) == row["sha256"]
+
+    data = (schemas.ROOT / entry["file"]).read_bytes()
+    assert _sha(data) == entry["sha256"]
+    if entry["byte_identical"]:
+        assert entry["sha256"] == row["sha256"]
+        assert "canonical_sha256" not in entry
+    else:
+        assert entry["canonical_sha256"] == row["sha256"]
+        assert entry["sha256"] != row["sha256"], "identical bytes: mark it byte_identical"
+        canonical_doc = json.loads((standards_dir / canonical).read_bytes())
+        assert json.loads(data) == canonical_doc
+
+
+def test_the_303_url_serves_the_2026_edit_with_jti_and_endorsement_jwt() -> None:
+    ctx = schemas.bundled_documents("contexts")[
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+    ]
+    text = json.dumps(ctx)
+    assert '"jti"' in text
+    assert '"endorsementJwt"' in text
+
+
+# ------------------------------------------------------------------------ manifest integrity
+
+
+@pytest.mark.parametrize(("section", "entry"), ENTRIES, ids=_ids(ENTRIES))
+def test_manifest_entry_shape(section: str, entry: dict) -> None:
+    assert entry["url"].startswith("https://")
+    prefix = "contexts/" if section == "contexts" else "json/"
+    assert entry["file"].startswith(prefix)
+    assert ".." not in Path(entry["file"]).parts
+    assert SHA256.match(entry["sha256"])
+    assert isinstance(entry["aliases"], list)
+    assert entry["source"]
+    assert entry["license"]
+    assert isinstance(entry["byte_identical"], bool)
+    origin = entry["origin"]
+    assert origin["registry"] in {"pypi", "npm"}
+    assert {"package", "version", "archive", "member"} <= set(origin)
+    if section == "json_schemas":
+        assert entry["kind"] in {"AchievementCredential", "EndorsementCredential", "Profile"}
+        assert entry["variant"] in {"jsonld", "formal"}
+
+
+def test_urls_and_aliases_are_unique() -> None:
+    for section in ("contexts", "json_schemas"):
+        urls = [u for e in MANIFEST[section] for u in [e["url"], *e["aliases"]]]
+        assert len(urls) == len(set(urls)), section
+
+
+def test_every_file_under_schemas_is_listed() -> None:
+    listed = {e["file"] for _, e in ENTRIES}
+    on_disk = {
+        p.relative_to(schemas.ROOT).as_posix()
+        for folder in ("contexts", "json")
+        for p in (schemas.ROOT / folder).rglob("*")
+        if p.is_file()
+    }
+    assert on_disk == listed
+
+
+def test_bundled_documents_parse_as_expected() -> None:
+    from jsonschema import Draft201909Validator
+
+    contexts = schemas.bundled_documents("contexts")
+    assert set(contexts) == {e["url"] for e in MANIFEST["contexts"]}
+    for url, doc in contexts.items():
+        assert "@context" in doc, url
+    for url, doc in schemas.bundled_documents("json_schemas").items():
+        Draft201909Validator.check_schema(doc)
+        assert doc["$id"] == url
+
+
+@pytest.fixture
+def schemas_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A private copy of schemas/ that load_manifest reads instead of the real one."""
+    root = tmp_path / "schemas"
+    shutil.copytree(schemas.ROOT, root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    schemas.load_manifest.cache_clear()
+    schemas.bundled_documents.cache_clear()
+    monkeypatch.setattr(schemas, "ROOT", root)
+    yield root
+    monkeypatch.undo()
+    schemas.load_manifest.cache_clear()
+    schemas.bundled_documents.cache_clear()
+
+
+def test_load_manifest_accepts_an_untouched_copy(schemas_copy: Path) -> None:
+    assert schemas.load_manifest()["contexts"]
+
+
+def test_load_manifest_refuses_a_drifted_file(schemas_copy: Path) -> None:
+    target = schemas_copy / "contexts/ob-v3p0/context-3.0.3.json"
+    target.write_bytes(target.read_bytes().replace(b'"jti"', b'"jtx"', 1))
+    with pytest.raises(schemas.ManifestError, match=r"context-3\.0\.3\.json has sha256"):
+        schemas.load_manifest()
+
+
+def test_load_manifest_refuses_a_missing_file(schemas_copy: Path) -> None:
+    (schemas_copy / "json/ob-v3p0/jsonld/ob_v3p0_profile_schema.json").unlink()
+    with pytest.raises(schemas.ManifestError, match="is missing"):
+        schemas.load_manifest()
+
+
+# ------------------------------------------------------------- refresh script (offline parts)
+
+
+def test_refresh_cuts_the_json_out_of_a_commonjs_module() -> None:
+    payload = b'{\n  "@context": {"a": "b;c"}\n}'
+    module = b"/* c */\n'use strict';\n\nmodule.exports = " + payload + b";\n"
+    assert refresh.extract(module, "commonjs-module-exports") == payload
+    assert refresh.extract(payload, None) == payload
+    with pytest.raises(refresh.RefreshError):
+        refresh.extract(payload, "unknown-rule")
+
+
+def test_refresh_reads_members_from_zip_and_tar(tmp_path: Path) -> None:
+    import tarfile
+    import zipfile
+
+    member = tmp_path / "ctx.json"
+    member.write_bytes(b"{}")
+    wheel = tmp_path / "p.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.write(member, "pkg/ctx.json")
+    tgz = tmp_path / "p.tgz"
+    with tarfile.open(tgz, "w:gz") as tf:
+        tf.add(member, "package/ctx.json")
+    assert refresh.read_member(wheel, "pkg/ctx.json") == b"{}"
+    assert refresh.read_member(tgz, "package/ctx.json") == b"{}"
+    with pytest.raises(refresh.RefreshError, match="no member"):
+        refresh.read_member(tgz, "package/other.json")
