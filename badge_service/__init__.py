@@ -1,1 +1,95 @@
-"""badge_service — the Flask application (built in later issues; the CLI is usable now)."""
+"""badge_service — Open Badges 3.0 issuing and verification, as a Flask application.
+
+Nothing happens at import. :func:`create_app` builds an application from configuration; it
+never touches the database schema (migrations run from the command line: ``badge-service db
+upgrade``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    from . import auth, config, problems, transactions
+    from .db import db, sqlite_pragmas
+    from .extensions import csrf, migrate
+
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    settings = config.load(instance, test_config)
+    settings = _derive(settings, instance, Path(app.root_path).parent)
+    app.config.update(settings)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=settings["DATABASE_URL"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=max(settings["MAX_UPLOAD_BYTES"], settings["MAX_IMPORT_BYTES"])
+        + 64 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, which expires on its own
+        JSON_SORT_KEYS=False,
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    auth.init_app(app)
+    transactions.init_app(app)
+    problems.init_app(app)
+    if settings["DATABASE_URL"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+            event.listen(db.engine, "connect", sqlite_pragmas)
+
+    from .api import bp as api_bp
+    from .web import register as register_web
+
+    app.register_blueprint(api_bp)
+    register_web(app)
+    return app
+
+
+def _derive(settings: dict[str, Any], instance: Path, project: Path) -> dict[str, Any]:
+    """Fill the defaults that depend on where the instance lives."""
+    out = dict(settings)
+    if out["DATABASE_URL"] is None:
+        out["DATABASE_URL"] = f"sqlite:///{instance / 'badge_service.sqlite3'}"
+    if out["KEYS_DIR"] is None:
+        out["KEYS_DIR"] = str(project / "keys")
+    if out["OUTBOX_DIR"] is None:
+        out["OUTBOX_DIR"] = str(instance / "outbox")
+    if out["UPLOAD_DIR"] is None:
+        out["UPLOAD_DIR"] = str(instance / "uploads")
+    if out["SESSION_COOKIE_SECURE"] is None:
+        out["SESSION_COOKIE_SECURE"] = out["PUBLIC_BASE_URL"].startswith("https://")
+    if out["SECRET_KEY"] is None:
+        out["SECRET_KEY"] = _instance_secret(instance)
+    return out
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random secret kept in the instance folder, so a fresh install needs no setup and
+    sessions survive restarts. Production deployments set BADGE_SECRET_KEY instead."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker created it first: use theirs
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value)
+    return value

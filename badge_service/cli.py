@@ -1,20 +1,148 @@
 """The ``badge-service`` command line.
 
-The ``credentials`` commands work offline, without an application instance or database; the
-service commands (init, db, users, demo, serve …) join this group as the service grows.
+``credentials …`` works offline without an instance or database. Every other command runs
+against the configured instance (``BADGE_*`` variables, ``instance/config.toml``); ``db`` comes
+from Flask-Migrate. Commands that change data commit once, at the end, or not at all.
 """
 
 from __future__ import annotations
 
+import sys
+
 import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
 
 from credentials.cli import credentials_group
 
+from .errors import ServiceError
 
-@click.group()
+
+def _create_app(*_args: object) -> object:
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
 @click.version_option(package_name="badge-service")
 def main() -> None:
     """Open Badges 3.0 issuing and verification for teacher-training organisations."""
 
 
 main.add_command(credentials_group)
+
+
+def _fail(exc: ServiceError) -> None:
+    click.echo(f"Error: {exc.detail}", err=True)
+    for error in exc.errors:
+        where = " ".join(p for p in (f"row {error.row}" if error.row else "",
+                                     error.field or "") if p)
+        click.echo(f"  {where + ': ' if where else ''}{error.message}", err=True)
+    sys.exit(1)
+
+
+def run_service(action):  # type: ignore[no-untyped-def]
+    """Run ``action(session)`` in one transaction: commit on success, roll back on error."""
+    from .db import db
+
+    try:
+        result = action(db.session)
+        db.session.commit()
+        return result
+    except ServiceError as exc:
+        db.session.rollback()
+        _fail(exc)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+@main.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create the database schema (migrate to head) and the keys folder."""
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+
+    upgrade()
+    keys = Path(current_app.config["KEYS_DIR"])
+    keys.mkdir(mode=0o700, parents=True, exist_ok=True)
+    click.echo(f"database ready: {current_app.config['DATABASE_URL'].split('@')[-1]}")
+    click.echo(f"keys folder: {keys}")
+
+
+@main.group("users")
+def users_group() -> None:
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", default=None)
+@click.option("--admin", "is_administrator", is_flag=True, help="Make an administrator.")
+@click.option("--language", "preferred_language", type=click.Choice(["fr", "en"]),
+              default="fr", show_default=True)
+@click.option("--password-env", default=None, metavar="VAR",
+              help="Read the password from this environment variable (else: prompt on a "
+                   "terminal, or no password — email-link login only).")
+@with_appcontext
+def users_create(email: str, display_name: str | None, is_administrator: bool,
+                 preferred_language: str, password_env: str | None) -> None:
+    """Create a user account."""
+    import os
+
+    from .clock import utcnow
+    from .services import accounts
+
+    password = None
+    if password_env:
+        password = os.environ.get(password_env) or None
+        if password is None:
+            raise click.UsageError(f"environment variable {password_env} is empty or unset")
+    elif sys.stdin.isatty():
+        password = click.prompt("Password (empty: email-link login only)", hide_input=True,
+                                confirmation_prompt=True, default="", show_default=False) or None
+    user = run_service(lambda s: accounts.create_user(
+        s, email=email, display_name=display_name, password=password, now=utcnow(),
+        is_administrator=is_administrator, preferred_language=preferred_language))
+    click.echo(f"created {user.email} ({user.id})")
+
+
+@main.group("tokens")
+def tokens_group() -> None:
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--user", "email", required=True, help="Email of the token's owner.")
+@click.option("--name", default="command line", show_default=True)
+@with_appcontext
+def tokens_create(email: str, name: str) -> None:
+    """Create an API token and print it (it is shown only once)."""
+    from .clock import utcnow
+    from .errors import NotFound
+    from .services import accounts
+
+    def create(session):  # type: ignore[no-untyped-def]
+        user = accounts.find_user_by_email(session, email)
+        if user is None:
+            raise NotFound(f"no user with email {email}")
+        return accounts.create_api_token(session, user, name, now=utcnow()).secret
+
+    click.echo(run_service(create))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the application with gunicorn (production-grade, multi-process)."""
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+                "--access-logfile", "-", "badge_service.wsgi:app"]
+    run()

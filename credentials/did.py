@@ -180,7 +180,7 @@ def did_web_from_url(base_url: str) -> str:
     host = parts.hostname or ""
     _check_host(host, base_url)
     specific = host if port in (None, 443) else f"{host}%3A{port}"
-    path = parts.path.strip("/")
+    path = parts.path.removeprefix("/").removesuffix("/")
     segments = path.split("/") if path else []
     encoded = []
     for segment in segments:

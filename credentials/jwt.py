@@ -195,10 +195,10 @@ def _check_kid_for_signing(kid: str, issuer_id: str, key: KeyPair) -> None:
         raise SigningError(f"kid must be a non-empty string, not {kid!r}")
     if kid.startswith("#"):
         return
-    base = kid.partition("#")[0]
+    base, has_fragment, _ = kid.partition("#")
     if base.startswith("did:key:") and base != key.did_key:
         raise SigningError(f"kid {kid} names a different key than the one signing")
-    if base != issuer_id:
+    if has_fragment and base != issuer_id:
         raise SigningError(
             f"kid {kid} is not a verification method of the issuer {issuer_id}; "
             "verifiers require the issuer to control the signing key"
@@ -284,7 +284,7 @@ def verify_jwt(
         return fail(
             _INVALID, "alg 'none' is refused: unsigned tokens are never accepted", header=header
         )
-    if alg not in _VERIFYING_ALG:
+    if not isinstance(alg, str) or alg not in _VERIFYING_ALG:
         return fail(
             _INVALID,
             f"alg {alg!r} is not accepted (EdDSA, Ed25519, ES256, RS256)",
@@ -482,6 +482,15 @@ def _discover_key(
         if not isinstance(kid, str) or not kid:
             raise _Problem(_INVALID, f"kid must be a non-empty string, not {kid!r}")
         vm_id = issuer_id + kid if kid.startswith("#") else kid
+        base, has_fragment, _ = vm_id.partition("#")
+        if has_fragment and base != issuer_id:
+            # Its controller would be `base`, never the issuer: refuse before fetching anything
+            # an attacker named. (A fragment-less kid may be a standalone key document whose
+            # controller is checked after retrieval.)
+            raise _Problem(
+                _CONTROLLER,
+                f"kid {kid} is a key of {base}, not of the issuer {issuer_id}",
+            )
         method = resolver.resolve_verification_method(vm_id)
         _check_binding(method, issuer_id)
         if jwk is not None and _jwk_key(jwk) != method.key:
@@ -533,6 +542,9 @@ def _listed_method(key: KeyPair, issuer_id: str, resolver: Resolver) -> str:
         if not isinstance(ref, str):
             continue
         vm_id = issuer_id + ref if ref.startswith("#") else ref
+        base, has_fragment, _ = vm_id.partition("#")
+        if has_fragment and base != issuer_id:
+            continue  # a key inside another document is never controlled by the issuer
         try:
             method = resolver.resolve_verification_method(vm_id)
         except ResolutionError:

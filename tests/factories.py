@@ -211,3 +211,17 @@ def make_clr(
         name={"fr": "Relevé de compétences DigCompEdu", "en": "DigCompEdu learner record"},
         identifiers=[models.identity_object_for_email(email, salt=salt)],
     )
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 PNG, built here so image tests need no binary fixture."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 5)) + chunk(b"IEND", b""))

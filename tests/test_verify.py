@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import struct
-import zlib
 from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from factories import make_credential, make_endorsement
+from factories import make_credential, make_endorsement, tiny_png
 
 from credentials import baking, status_list
 from credentials.data_integrity import add_proof
@@ -22,16 +20,7 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LIST_URL = "https://badges.example.org/status/1"
 
 
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data)))
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00")) + chunk(b"IEND", b""))
-
-
-TINY_PNG = _png()
+TINY_PNG = tiny_png()
 TINY_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
 
 

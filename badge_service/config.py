@@ -1,0 +1,137 @@
+"""Configuration: defaults → instance ``config.toml`` → ``BADGE_*`` environment → test config.
+
+Every setting is declared once below, with its type. An unknown setting (a typo in the file or
+in an environment variable) or a missing required one stops the start-up with a message naming
+it: a service that silently ignored ``BADGE_DATABSE_URL`` would run on the wrong database.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "BADGE_"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is invalid; the message says which setting and why."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    type: type
+    default: Any
+    help: str
+    secret: bool = False
+
+
+# None as a default means "derived at start-up" (see _derive) or "optional".
+SETTINGS: dict[str, Setting] = {
+    "SECRET_KEY": Setting(str, None, "signs sessions, CSRF and email links; required in "
+                          "production (a random one is created in the instance folder otherwise)",
+                          secret=True),
+    "DATABASE_URL": Setting(str, None, "SQLAlchemy URL; default SQLite in the instance folder"),
+    "PUBLIC_BASE_URL": Setting(str, "http://127.0.0.1:5000", "public https URL of the service; "
+                               "credential ids and did:web derive from it"),
+    "KEYS_DIR": Setting(str, None, "directory of the encrypted signing keys; default ./keys"),
+    "KEY_PASSPHRASE": Setting(str, None, "passphrase protecting the signing keys", secret=True),
+    "ISSUER_DID_METHOD": Setting(str, "web", "'web' (did:web from PUBLIC_BASE_URL) or 'key'"),
+    "SMTP_HOST": Setting(str, None, "SMTP server; without it, mail goes to the instance outbox"),
+    "SMTP_PORT": Setting(int, 587, "SMTP port"),
+    "SMTP_USERNAME": Setting(str, None, "SMTP login"),
+    "SMTP_PASSWORD": Setting(str, None, "SMTP password", secret=True),
+    "SMTP_SECURITY": Setting(str, "starttls", "'starttls', 'ssl' or 'none' (local relays only)"),
+    "SMTP_TIMEOUT": Setting(int, 30, "seconds"),
+    "MAIL_FROM": Setting(str, "badges@localhost", "sender address of every message"),
+    "OUTBOX_DIR": Setting(str, None, "where mail is written without SMTP; default instance/outbox"),
+    "UPLOAD_DIR": Setting(str, None, "uploaded images; default instance/uploads"),
+    "MAX_UPLOAD_BYTES": Setting(int, 2 * 1024 * 1024, "largest accepted upload"),
+    "MAX_IMPORT_BYTES": Setting(int, 10 * 1024 * 1024, "largest accepted import file"),
+    "DEFAULT_LANGUAGE": Setting(str, "fr", "'fr' or 'en'"),
+    "SESSION_COOKIE_SECURE": Setting(bool, None, "default: on when PUBLIC_BASE_URL is https"),
+    "LOGIN_LINK_MINUTES": Setting(int, 30, "validity of one-time login links"),
+    "PASSWORD_RESET_MINUTES": Setting(int, 60, "validity of password reset links"),
+    "PAGE_SIZE": Setting(int, 50, "default page size of API lists"),
+    "MAX_PAGE_SIZE": Setting(int, 500, "largest page size of API lists"),
+    "TESTING": Setting(bool, False, "test mode"),
+    "WTF_CSRF_ENABLED": Setting(bool, True, "CSRF protection of forms (tests may turn it off)"),
+}
+
+
+def _parse(name: str, raw: Any, source: str) -> Any:
+    setting = SETTINGS[name]
+    if raw is None:
+        return None
+    if setting.type is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{source}: {name} must be true or false, not {raw!r}")
+    if setting.type is int:
+        if isinstance(raw, bool):
+            raise ConfigError(f"{source}: {name} must be a whole number")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{source}: {name} must be a whole number, not {raw!r}") from None
+    if not isinstance(raw, str):
+        raise ConfigError(f"{source}: {name} must be a string")
+    return raw
+
+
+def _layer(values: Mapping[str, Any], source: str, *, prefix: str = "") -> dict[str, Any]:
+    out = {}
+    for key, raw in values.items():
+        name = key[len(prefix):] if prefix else key
+        if name not in SETTINGS:
+            known = ", ".join(prefix + k for k in sorted(SETTINGS))
+            raise ConfigError(f"{source}: unknown setting {key!r}. Known settings: {known}")
+        out[name] = _parse(name, raw, source)
+    return out
+
+
+def load(instance_path: Path, test_config: Mapping[str, Any] | None = None,
+         environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The merged, validated configuration (without derived defaults)."""
+    environ = os.environ if environ is None else environ
+    config = {name: setting.default for name, setting in SETTINGS.items()}
+    config_file = instance_path / "config.toml"
+    if config_file.exists():
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_file}: not valid TOML: {exc}") from None
+        config.update(_layer(data, str(config_file)))
+    env = {k: v for k, v in environ.items() if k.startswith(ENV_PREFIX)}
+    config.update(_layer(env, "environment", prefix=ENV_PREFIX))
+    if test_config:
+        config.update(_layer(test_config, "test config"))
+    _validate(config)
+    return config
+
+
+def _validate(config: dict[str, Any]) -> None:
+    if config["ISSUER_DID_METHOD"] not in {"web", "key"}:
+        raise ConfigError("ISSUER_DID_METHOD must be 'web' or 'key'")
+    if config["SMTP_SECURITY"] not in {"starttls", "ssl", "none"}:
+        raise ConfigError("SMTP_SECURITY must be 'starttls', 'ssl' or 'none'")
+    if config["DEFAULT_LANGUAGE"] not in {"fr", "en"}:
+        raise ConfigError("DEFAULT_LANGUAGE must be 'fr' or 'en'")
+    base = config["PUBLIC_BASE_URL"]
+    if not base.startswith(("https://", "http://")) or base.endswith("/"):
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be an absolute http(s) URL without a trailing slash, "
+            f"not {base!r}"
+        )
+    for name in ("MAX_UPLOAD_BYTES", "MAX_IMPORT_BYTES", "PAGE_SIZE", "MAX_PAGE_SIZE",
+                 "SMTP_PORT", "SMTP_TIMEOUT", "LOGIN_LINK_MINUTES", "PASSWORD_RESET_MINUTES"):
+        if config[name] <= 0:
+            raise ConfigError(f"{name} must be positive")

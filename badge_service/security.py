@@ -1,0 +1,58 @@
+"""Passwords and secret tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from .errors import FieldError, ValidationFailed
+
+# argon2id with the library's current defaults (RFC 9106 "low memory" profile).
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 12
+
+
+def hash_password(password: str) -> str:
+    check_password_strength(password)
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "the password is too short",
+            [FieldError(f"use at least {MIN_PASSWORD_LENGTH} characters", field=field)],
+        )
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        # Spend the same time as a real check, so response times do not reveal accounts.
+        _hasher.hash(password or "x")
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def new_token(prefix: str) -> str:
+    """A URL-safe secret with a readable prefix (e.g. ``bsk_…`` for API tokens)."""
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def token_digest(token: str) -> str:
+    """What is stored for a token: its SHA-256 (tokens are random, so no salt is needed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def digests_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a, b)

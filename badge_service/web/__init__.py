@@ -1,0 +1,20 @@
+"""Server-rendered pages. Views parse input, call a service, render output."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from . import admin, auth, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+
+    from ..api import bp as api_bp
+    from ..extensions import csrf
+
+    # The API accepts bearer tokens only, never cookies, so cross-site requests carry no
+    # credentials and CSRF tokens are not needed there.
+    csrf.exempt(api_bp)

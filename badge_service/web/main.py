@@ -1,0 +1,56 @@
+"""Home, dashboard and the problem-type pages that problem+json ``type`` URIs point to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..db import db
+from ..services import accounts, organisations
+
+bp = Blueprint("main", __name__)
+
+PROBLEMS = {
+    "bad-request": "The request could not be understood.",
+    "validation-failed": "The input is not valid; `errors` lists each field or row.",
+    "not-found": "The resource does not exist, or you may not see it.",
+    "authentication-required": "Log in, or send a valid API token.",
+    "forbidden": "Your account may not do this.",
+    "conflict": "The request conflicts with the current state (e.g. a duplicate).",
+    "payload-too-large": "The upload or import exceeds the size limit.",
+    "unsupported-media-type": "The body or file is not of an accepted type.",
+    "csrf-failed": "The form's security token is missing or expired; reload the page.",
+    "method-not-allowed": "This URL does not accept that HTTP method.",
+    "internal-error": "Something went wrong on our side; it was logged.",
+    "http-error": "An HTTP error.",
+}
+
+
+@bp.get("/")
+def index() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("index.html")
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard() -> Any:
+    user = current_user
+    coordinated = accounts.coordinated_organisation_ids(db.session, user)
+    orgs = db.session.scalars(organisations.visible_to(user)).all()
+    return render_template("dashboard.html", organisations=orgs, coordinated=coordinated)
+
+
+@bp.get("/problems/<slug>")
+def problem(slug: str) -> Any:
+    if slug not in PROBLEMS:
+        abort(404)
+    return render_template("problem.html", slug=slug, text=PROBLEMS[slug])
+
+
+@bp.get("/healthz")
+def health() -> Any:
+    return {"status": "ok"}
