@@ -17,11 +17,12 @@ from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    from . import auth, config, problems, transactions
+    from . import auth, config, headers, problems, transactions
     from .db import db, sqlite_pragmas
     from .extensions import csrf, migrate
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.environ.get(config.INSTANCE_PATH_ENV) or None)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     settings = config.load(instance, test_config)
@@ -38,11 +39,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
 
+    if settings["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a proxy every request comes from the proxy's address: without this, the
+        # per-IP login throttle would lock everyone out together.
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)
     auth.init_app(app)
+    headers.init_app(app)  # before transactions: runs after it, on its responses too
     transactions.init_app(app)
     problems.init_app(app)
     if settings["DATABASE_URL"].startswith("sqlite"):

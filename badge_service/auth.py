@@ -23,6 +23,14 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
 
+    @app.before_request
+    def _forget_previous_user() -> None:
+        # Flask-Login and token_auth cache the user in ``g``, which lives as long as the app
+        # context: one request in production, but several when a test (or a script) keeps an
+        # app context pushed around requests. A user must never carry over to a later request.
+        g.pop("_login_user", None)
+        g.pop("api_user", None)
+
     @login_manager.user_loader
     def _load(session_id: str) -> User | None:
         # The session id carries the user's session_version: bumping it (password change,

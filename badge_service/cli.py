@@ -34,6 +34,20 @@ def main() -> None:
 main.add_command(credentials_group)
 
 
+def _register_commands() -> None:
+    from .commands_cohorts import cohorts_group
+    from .commands_demo import demo_command
+    from .commands_frameworks import frameworks_group
+    from .commands_keys import keys_group
+    from .commands_programmes import programmes_group
+
+    main.add_command(keys_group)
+    main.add_command(cohorts_group)
+    main.add_command(programmes_group)
+    main.add_command(frameworks_group)
+    main.add_command(demo_command)
+
+
 def _fail(exc: ServiceError) -> None:
     click.echo(f"Error: {exc.detail}", err=True)
     for error in exc.errors:
@@ -146,3 +160,6 @@ def serve_command(host: str, port: int, workers: int) -> None:
     sys.argv = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
                 "--access-logfile", "-", "badge_service.wsgi:app"]
     run()
+
+
+_register_commands()

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "BADGE_"
+#: Where the instance folder is (database, secret key, outbox, config.toml); read before the
+#: configuration, since the configuration file lives there. Default: ./instance.
+INSTANCE_PATH_ENV = "BADGE_INSTANCE_PATH"
 
 
 class ConfigError(RuntimeError):
@@ -39,6 +42,10 @@ SETTINGS: dict[str, Setting] = {
                                "credential ids and did:web derive from it"),
     "KEYS_DIR": Setting(str, None, "directory of the encrypted signing keys; default ./keys"),
     "KEY_PASSPHRASE": Setting(str, None, "passphrase protecting the signing keys", secret=True),
+    "KEY_SCRYPT_LOG_N": Setting(int, 17, "scrypt cost (log2 N) for newly written key files; "
+                                "17 takes ~0.3 s and 128 MiB per decryption"),
+    "HOST_DID_ORGANISATION": Setting(str, None, "slug of the organisation whose did:web is the "
+                                     "host itself (served at /.well-known/did.json)"),
     "ISSUER_DID_METHOD": Setting(str, "web", "'web' (did:web from PUBLIC_BASE_URL) or 'key'"),
     "SMTP_HOST": Setting(str, None, "SMTP server; without it, mail goes to the instance outbox"),
     "SMTP_PORT": Setting(int, 587, "SMTP port"),
@@ -57,6 +64,8 @@ SETTINGS: dict[str, Setting] = {
     "PASSWORD_RESET_MINUTES": Setting(int, 60, "validity of password reset links"),
     "PAGE_SIZE": Setting(int, 50, "default page size of API lists"),
     "MAX_PAGE_SIZE": Setting(int, 500, "largest page size of API lists"),
+    "TRUSTED_PROXIES": Setting(int, 0, "number of reverse proxies in front of the service "
+                               "(nginx: 1); their X-Forwarded-For/Proto/Host are then trusted"),
     "TESTING": Setting(bool, False, "test mode"),
     "WTF_CSRF_ENABLED": Setting(bool, True, "CSRF protection of forms (tests may turn it off)"),
 }
@@ -110,7 +119,8 @@ def load(instance_path: Path, test_config: Mapping[str, Any] | None = None,
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{config_file}: not valid TOML: {exc}") from None
         config.update(_layer(data, str(config_file)))
-    env = {k: v for k, v in environ.items() if k.startswith(ENV_PREFIX)}
+    env = {k: v for k, v in environ.items()
+           if k.startswith(ENV_PREFIX) and k != INSTANCE_PATH_ENV}
     config.update(_layer(env, "environment", prefix=ENV_PREFIX))
     if test_config:
         config.update(_layer(test_config, "test config"))
@@ -131,6 +141,8 @@ def _validate(config: dict[str, Any]) -> None:
             f"PUBLIC_BASE_URL must be an absolute http(s) URL without a trailing slash, "
             f"not {base!r}"
         )
+    if not 14 <= config["KEY_SCRYPT_LOG_N"] <= 22:
+        raise ConfigError("KEY_SCRYPT_LOG_N must be between 14 and 22")
     for name in ("MAX_UPLOAD_BYTES", "MAX_IMPORT_BYTES", "PAGE_SIZE", "MAX_PAGE_SIZE",
                  "SMTP_PORT", "SMTP_TIMEOUT", "LOGIN_LINK_MINUTES", "PASSWORD_RESET_MINUTES"):
         if config[name] <= 0:

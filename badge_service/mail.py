@@ -12,7 +12,7 @@ import smtplib
 import ssl
 import uuid
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,20 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
+def _one_line(value: str) -> str:
+    """Header values come partly from people (names): no line breaks or control characters,
+    which would otherwise let a name inject headers (the email library refuses them)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in value).split())
+
+
 def build_message(config: dict[str, Any], to: str, subject: str, text: str,
                   html: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or None)
+    message["Subject"] = _one_line(subject)
+    sender = parseaddr(config["MAIL_FROM"])[1]  # "Name <a@b>" as well as "a@b"
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
@@ -68,6 +75,7 @@ def send(to: str, subject: str, text: str, html: str | None = None,
     from .transactions import after_commit
 
     config = dict(current_app.config)
-    recipient = formataddr((display_name, to)) if display_name else to
+    name = _one_line(display_name or "")
+    recipient = formataddr((name, _one_line(to))) if name else _one_line(to)
     message = build_message(config, recipient, subject, text, html)
     after_commit(lambda: deliver(config, message))

@@ -50,7 +50,11 @@ def problem_response(status: int, slug: str, title: str, detail: str,
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service(exc: ServiceError) -> Response:
-        return problem_response(exc.status, exc.problem, exc.title, exc.detail, exc.errors)
+        response = problem_response(exc.status, exc.problem, exc.title, exc.detail, exc.errors)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:  # 429 and 503 say when to come back
+            response.headers["Retry-After"] = str(int(retry_after))
+        return response
 
     @app.errorhandler(CredentialsError)
     def _credentials(exc: CredentialsError) -> Response:
@@ -67,7 +71,8 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException) -> Response:
         status = exc.code or 500
         slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large",
-                401: "authentication-required", 403: "forbidden"}.get(status, "http-error")
+                401: "authentication-required", 403: "forbidden",
+                429: "too-many-requests"}.get(status, "http-error")
         # werkzeug's descriptions are generic, fixed texts: safe to show.
         response = problem_response(status, slug, exc.name, exc.description or exc.name)
         if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]

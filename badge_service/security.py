@@ -14,10 +14,15 @@ from .errors import FieldError, ValidationFailed
 # argon2id with the library's current defaults (RFC 9106 "low memory" profile).
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
+#: Longer inputs are refused before hashing: nobody types more, and hashing megabytes costs time.
+MAX_PASSWORD_LENGTH = 1024
 
 
-def hash_password(password: str) -> str:
-    check_password_strength(password)
+def hash_password(password: str, *, check: bool = True) -> str:
+    """The argon2id hash of a new password (``check=False`` only to re-hash an existing,
+    verified password with current parameters: old passwords may predate today's rules)."""
+    if check:
+        check_password_strength(password)
     return _hasher.hash(password)
 
 
@@ -27,9 +32,19 @@ def check_password_strength(password: str, field: str = "password") -> None:
             "the password is too short",
             [FieldError(f"use at least {MIN_PASSWORD_LENGTH} characters", field=field)],
         )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "the password is too long",
+            [FieldError(f"use at most {MAX_PASSWORD_LENGTH} characters", field=field)],
+        )
+    if not password.strip():
+        raise ValidationFailed("the password is blank",
+                               [FieldError("use letters, digits or symbols", field=field)])
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    if len(password or "") > MAX_PASSWORD_LENGTH:
+        password = ""  # never matches: no stored password is empty
     if not password_hash:
         # Spend the same time as a real check, so response times do not reveal accounts.
         _hasher.hash(password or "x")

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -24,7 +24,27 @@ _KEY = "after_commit"
 
 def after_commit(callback: Callable[[], None]) -> None:
     """Run ``callback`` once the current transaction has committed (never if it rolls back)."""
-    db.session.info.setdefault(_KEY, []).append(callback)
+    session = db.session()
+    if not session.in_transaction():
+        # A rollback of a session that never began fires no event, which would leave the
+        # callback queued for the next commit; beginning here makes the rollback drop it.
+        session.begin()
+    session.info.setdefault(_KEY, []).append(callback)
+
+
+def commit_even_on_error() -> None:
+    """Save this request's changes although its response is an error (4xx).
+
+    For the rare record that must outlive a refusal, such as a failed login attempt counted
+    by the brute-force throttle. Everything else in an error response is rolled back.
+    """
+    g._badge_commit_on_error = True
+
+
+def discard_pending() -> None:
+    """Roll back and forget every queued after-commit action."""
+    db.session.rollback()
+    db.session.info.pop(_KEY, None)
 
 
 def _run_callbacks(session: Session) -> None:
@@ -48,13 +68,15 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        if response.status_code >= 400:
-            db.session.rollback()
+        forced = g.pop("_badge_commit_on_error", False)
+        keep = response.status_code < 400 or (forced and response.status_code < 500)
+        if not keep:
+            discard_pending()
             return response
         try:
             db.session.commit()
         except IntegrityError:
-            db.session.rollback()
+            discard_pending()
             log.warning("commit refused by a database constraint", exc_info=True)
             from .problems import problem_response
 
@@ -62,7 +84,7 @@ def init_app(app: Flask) -> None:
                                     "the change conflicts with data saved meanwhile; "
                                     "reload and try again")
         except SQLAlchemyError:
-            db.session.rollback()
+            discard_pending()
             log.exception("commit failed")
             from .problems import problem_response
 

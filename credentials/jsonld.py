@@ -7,9 +7,10 @@ Two rules shape this module:
   verifier that fetched contexts at verification time could be made to accept a credential
   whose meaning an attacker changed by serving a different context.
 * Canonicalization runs in "safe mode". pyld silently drops properties and types its contexts do
-  not define, relative IRIs, and IRIs that are not well-formed, so a signature would not cover
-  them. We detect all of them (see :func:`to_nquads`) and raise
-  :class:`~credentials.errors.UndefinedTermError` naming the term or value.
+  not define (or map to null), relative IRIs, and IRIs that are not well-formed, so a signature
+  would not cover them. We detect all of them (see :func:`to_nquads`) and raise
+  :class:`~credentials.errors.UndefinedTermError` naming the term or value, as jsonld.js does in
+  its safe mode.
 
 Speed matters here (every proof canonicalizes twice), so :func:`to_nquads` differs from a plain
 ``pyld.jsonld.to_rdf`` call in three ways, each checked against plain pyld by the tests:
@@ -25,6 +26,7 @@ Speed matters here (every proof canonicalizes twice), so :func:`to_nquads` diffe
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Mapping
 from copy import deepcopy
@@ -35,6 +37,7 @@ from cachetools import LRUCache
 from frozendict import frozendict
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
+from pyld.identifier_issuer import IdentifierIssuer
 from pyld.nquads import escape as _escape_literal
 from pyld.resolved_context import ResolvedContext
 
@@ -102,6 +105,9 @@ class DocumentLoader:
         # scoped context) must not be reused where they may not (an embedded context).
         self._contexts = (_ContextCache(), _ContextCache())
         self._clones: dict[str, frozendict] = {}
+        # pyld keeps each context's processed forms in a cachetools LRU, which is not safe to
+        # share between threads; expansion is CPU-bound under the GIL, so this costs nothing.
+        self._lock = threading.Lock()
 
     def __call__(self, url: str, options: object = None) -> dict:
         try:
@@ -227,7 +233,9 @@ class _Resolver(ContextResolver):
 
 
 class _Processor(jsonld.JsonLdProcessor):
-    """pyld's processor with two caches; used only by this module (pyld's globals untouched).
+    """pyld's processor with two caches and a safe-mode hook; used only by this module.
+
+    pyld's globals are left untouched: other users of pyld in the process see stock behaviour.
 
     * A type-scoped context is applied with ``@propagate: false``: pyld then clones the active
       context into a child with a fresh ``_uuid``, so its processed-context cache, keyed by that
@@ -236,6 +244,7 @@ class _Processor(jsonld.JsonLdProcessor):
       build (same mappings, same ``previousContext``).
     * Term/IRI expansion against a frozen (processed) context is memoised: its result depends
       only on that context, the value and the base.
+    * A key pyld drops while expanding raises :class:`UndefinedTermError` naming it.
     """
 
     def _process_context(
@@ -302,16 +311,49 @@ class _Processor(jsonld.JsonLdProcessor):
         local_ctx=None,
         defined=None,
     ):
-        if local_ctx is None and vocab and type(value) is str and type(active_ctx) is frozendict:
-            key = (active_ctx["_uuid"], value, base)
+        if vocab and local_ctx is None and type(active_ctx) is frozendict:
+            # The hot path of expansion (hundreds of calls per credential): one lookup on a hit.
             try:
-                return _iri_cache[key]
-            except KeyError:
+                return _iri_cache[active_ctx["_uuid"], value, base]
+            except (KeyError, TypeError):
                 pass
             result = super()._expand_iri(active_ctx, value, base, vocab)
-            _bounded_put(_iri_cache, key, result, _IRI_CACHE_CAP)
+            if type(value) is str and "_uuid" in active_ctx:
+                _bounded_put(_iri_cache, (active_ctx["_uuid"], value, base), result, _IRI_CACHE_CAP)
             return result
         return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+
+    def _expand_object(
+        self, active_ctx, active_property, expanded_active_property, element, *args, **kwargs
+    ):
+        try:
+            return super()._expand_object(
+                active_ctx, active_property, expanded_active_property, element, *args, **kwargs
+            )
+        except _DroppedProperty as dropped:
+            # Innermost frame: the one whose element holds the key; name it from there.
+            key = _dropped_key(self, active_ctx, element, dropped.expanded)
+            raise UndefinedTermError(key) from None
+
+
+class _DroppedProperty(Exception):
+    def __init__(self, expanded: str | None) -> None:
+        super().__init__(expanded)
+        self.expanded = expanded
+
+
+def _refuse_dropped_property(expanded: str | None) -> None:
+    # pyld calls this for each key it drops while expanding: a term its context maps to null, a
+    # keyword-like "@foo", or a term expanding to no absolute IRI (e.g. "my term" with a space
+    # under our sentinel @vocab). jsonld.js's safe mode refuses all of these as well.
+    raise _DroppedProperty(expanded)
+
+
+def _dropped_key(processor: _Processor, active_ctx: Any, element: Any, expanded: Any) -> str:
+    for key in sorted(element) if isinstance(element, dict) else ():
+        if key != "@context" and processor._expand_iri(active_ctx, key, vocab=True) == expanded:
+            return key
+    return str(expanded)
 
 
 def _may_not_propagate(local_ctx: Any) -> bool:
@@ -324,7 +366,7 @@ def _may_not_propagate(local_ctx: Any) -> bool:
     )
 
 
-_PROCESSOR = _Processor()
+_PROCESSOR = _Processor(on_property_dropped=_refuse_dropped_property)
 
 
 def _options(loader: DocumentLoader, base: str) -> dict:
@@ -383,17 +425,13 @@ def to_nquads(document: Mapping[str, Any], loader: DocumentLoader | None = None)
         if uses_import or loader._uses_import:
             loader = loader._isolated()
         options = _options(loader, _RELATIVE_BASE)
-        try:
+        with loader._lock:
             expanded = _expand(prepared, options)
-        except jsonld.JsonLdError as cause:
-            raise jsonld.JsonLdError(
-                "Could not expand input before serialization to RDF.", "jsonld.RdfError"
-            ) from cause
         try:
             nquads = _simple_nquads(expanded)
         except _NotSimple:
             _refuse_dropped_iris(expanded)
-            nquads = _PROCESSOR.to_rdf(prepared, options)
+            nquads = _pyld_nquads(expanded, options)
     except (DocumentNotFound, UndefinedTermError, CanonicalizationError):
         raise
     except jsonld.JsonLdError as exc:
@@ -408,6 +446,18 @@ def to_nquads(document: Mapping[str, Any], loader: DocumentLoader | None = None)
         relative = match.group(0).startswith("<" + _RELATIVE_BASE)
         raise UndefinedTermError(match.group(1) or match.group(0), relative_iri=relative)
     return nquads
+
+
+def _pyld_nquads(expanded: list, options: dict) -> str:
+    """The rest of pyld's ``to_rdf`` (3.3) after expansion: node map, triples, N-Quads."""
+    issuer = IdentifierIssuer("_:b")
+    node_map: dict = {"@default": {}}
+    _PROCESSOR._create_node_map(expanded, node_map, "@default", issuer)
+    dataset = {}
+    for graph_name, graph in sorted(node_map.items()):
+        if graph_name == "@default" or _ABSOLUTE_IRI.match(graph_name):
+            dataset[graph_name] = _PROCESSOR._graph_to_rdf(graph, issuer, options)
+    return _PROCESSOR.to_nquads(dataset)
 
 
 class _NotSimple(Exception):

@@ -511,7 +511,8 @@ def _check_status(credential: dict, report: _Report, ctx: _Context) -> None:
         return _verify_data_integrity(list_credential, "json", inner).verified
 
     results = check_status(
-        credential, fetch_list=ctx.fetch_status_list, verify_list=verify_list, now=ctx.now
+        credential, fetch_list=ctx.fetch_status_list, verify_list=verify_list, now=ctx.now,
+        clock_skew=ctx.clock_skew,
     )
     for item in results:
         if item.ok:

@@ -6,9 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import jsonify, url_for
+from flask import current_app, jsonify, url_for
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+
+from credentials.errors import CredentialsError
 
 from ..auth import api_user
 from ..clock import utcnow
@@ -46,6 +48,7 @@ class UserPatch(Strict):
     display_name: str | None = Field(default=None, max_length=300)
     preferred_language: str | None = None
     is_active: bool | None = None
+    is_administrator: bool | None = None
 
 
 class TokenIn(Strict):
@@ -76,7 +79,8 @@ class OrganisationIn(Strict):
     description_i18n: I18n = Field(default_factory=I18n)
     url: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=320)
-    did_method: str = "web"
+    did_method: str | None = Field(default=None, description="'web' or 'key'; default: the "
+                                   "service's ISSUER_DID_METHOD")
 
 
 class OrganisationPatch(Strict):
@@ -120,16 +124,23 @@ def token_out(token: ApiToken, secret: str | None = None) -> dict[str, Any]:
                     token=secret).model_dump(mode="json", exclude_none=secret is None)
 
 
-def organisation_out(organisation: Organisation) -> dict[str, Any]:
-    from flask import current_app
+def display_did(organisation: Organisation) -> str | None:
+    """The organisation's did:web for display; None for did:key organisations and when the
+    public base URL is not https (a local demo on http://127.0.0.1 has no did:web)."""
+    try:
+        return organisations.issuer_did(organisation, current_app.config["PUBLIC_BASE_URL"],
+                                        current_app.config.get("HOST_DID_ORGANISATION"))
+    except CredentialsError:
+        return None
 
+
+def organisation_out(organisation: Organisation) -> dict[str, Any]:
     return OrganisationOut(
         id=organisation.id, slug=organisation.slug, name=organisation.name,
         name_i18n=organisation.name_i18n or {},
         description_i18n=organisation.description_i18n or {}, url=organisation.url,
         email=organisation.email, did_method=organisation.did_method,
-        issuer_did=organisations.issuer_did(organisation,
-                                            current_app.config["PUBLIC_BASE_URL"]),
+        issuer_did=display_did(organisation),
     ).model_dump(mode="json")
 
 
@@ -168,24 +179,17 @@ def get_user(user_id: uuid.UUID) -> Any:
     return jsonify(user_out(accounts.get_user(db.session, user_id)))
 
 
-@operation("/users/<uuid:user_id>", "PATCH", summary="Update a user", tag="accounts",
-           body=UserPatch, response=UserOut)
+@operation("/users/<uuid:user_id>", "PATCH",
+           summary="Update a user (yourself: name and language; administrators: anyone, and "
+                   "is_active / is_administrator)", tag="accounts", body=UserPatch,
+           response=UserOut)
 def update_user(user_id: uuid.UUID) -> Any:
     actor = api_user()
     data = parse_body(UserPatch).model_dump(exclude_unset=True)
-    if actor.id != user_id or "is_active" in data:
-        accounts.require_administrator(actor)
+    if actor.id != user_id:
+        accounts.require_administrator(actor)  # before saying whether the user exists
     user = accounts.get_user(db.session, user_id)
-    if "preferred_language" in data and data["preferred_language"] not in accounts.LANGUAGES:
-        from ..errors import FieldError, ValidationFailed
-
-        raise ValidationFailed("unsupported language", [
-            FieldError("must be 'fr' or 'en'", field="preferred_language")])
-    for key, value in data.items():
-        if value is not None:
-            setattr(user, key, value)
-    db.session.flush()
-    return jsonify(user_out(user))
+    return jsonify(user_out(accounts.update_user(db.session, actor, user, data)))
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -194,9 +198,7 @@ def update_user(user_id: uuid.UUID) -> Any:
 @operation("/tokens", "GET", summary="List your API tokens", tag="accounts",
            response=TokenOut, paged=True)
 def list_tokens() -> Any:
-    query = select(ApiToken).where(ApiToken.user_id == api_user().id).order_by(
-        ApiToken.created_at.desc())
-    return paged(db.session, query, token_out)
+    return paged(db.session, accounts.tokens_of(api_user()), token_out)
 
 
 @operation("/tokens", "POST", summary="Create an API token (the secret is returned once)",
@@ -228,8 +230,10 @@ def list_organisations() -> Any:
 @operation("/organisations", "POST", summary="Create an organisation (administrators)",
            tag="organisations", body=OrganisationIn, response=OrganisationOut, status=201)
 def create_organisation() -> Any:
+    actor = api_user()
     data = parse_body(OrganisationIn).model_dump(exclude_none=True)
-    organisation = organisations.create(db.session, api_user(), data, now=utcnow())
+    data.setdefault("did_method", current_app.config["ISSUER_DID_METHOD"])
+    organisation = organisations.create(db.session, actor, data, now=utcnow())
     return created(organisation_out(organisation),
                    url_for("api.accounts_get_organisation", organisation_id=organisation.id))
 
@@ -251,23 +255,33 @@ def update_organisation(organisation_id: uuid.UUID) -> Any:
     return jsonify(organisation_out(organisation))
 
 
+@operation("/organisations/<uuid:organisation_id>/coordinators", "GET",
+           summary="List the organisation's coordinators", tag="organisations",
+           response=UserOut, paged=True)
+def list_coordinators(organisation_id: uuid.UUID) -> Any:
+    api_user()
+    organisation = organisations.get(db.session, organisation_id)
+    return paged(db.session, accounts.coordinators_of(organisation.id), user_out)
+
+
 @operation("/organisations/<uuid:organisation_id>/coordinators", "POST",
-           summary="Make a user a coordinator of the organisation", tag="organisations",
-           body=RoleIn, status=204)
+           summary="Make a user a coordinator of the organisation (its coordinators)",
+           tag="organisations", body=RoleIn, status=204)
 def add_coordinator(organisation_id: uuid.UUID) -> Any:
     actor = api_user()
     organisation = organisations.get(db.session, organisation_id)
     accounts.require_coordinator(db.session, actor, organisation.id)
     user = accounts.get_user(db.session, parse_body(RoleIn).user_id)
-    accounts.grant_coordinator(db.session, user, organisation)
+    accounts.add_coordinator(db.session, actor, organisation, user)
     return "", 204
 
 
 @operation("/organisations/<uuid:organisation_id>/coordinators/<uuid:user_id>", "DELETE",
-           summary="Remove a coordinator", tag="organisations", status=204)
+           summary="Remove a coordinator (its coordinators)", tag="organisations", status=204)
 def remove_coordinator(organisation_id: uuid.UUID, user_id: uuid.UUID) -> Any:
     actor = api_user()
     organisation = organisations.get(db.session, organisation_id)
     accounts.require_coordinator(db.session, actor, organisation.id)
-    accounts.revoke_coordinator(db.session, accounts.get_user(db.session, user_id), organisation)
+    accounts.remove_coordinator(db.session, actor, organisation,
+                                accounts.get_user(db.session, user_id))
     return "", 204

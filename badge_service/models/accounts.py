@@ -101,3 +101,16 @@ class EmailToken(UUIDPrimaryKey, db.Model):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginFailure(UUIDPrimaryKey, db.Model):
+    """A failed password login, kept for the brute-force throttle (see
+    ``services.accounts.authenticate``); rows older than the throttle window are pruned."""
+
+    __tablename__ = "login_failure"
+
+    #: The email as typed, trimmed and lower-cased (whether or not an account has it).
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    #: The client's address as the application sees it (see the README on proxies).
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,16 +1,18 @@
-"""Accounts: users, roles, passwords, email links and API tokens.
+"""Accounts: users, roles, passwords, the login throttle, email links and API tokens.
 
 Services take the session and ``now``; they flush, never commit.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import security
@@ -20,15 +22,44 @@ from ..errors import (
     FieldError,
     Forbidden,
     NotFound,
+    ServiceError,
     ValidationFailed,
 )
-from ..models import ApiToken, EmailToken, Organisation, OrganisationRole, User
+from ..models import ApiToken, EmailToken, LoginFailure, Organisation, OrganisationRole, User
 from ..models.accounts import ROLE_COORDINATOR
 
 PURPOSE_PASSWORD_RESET = "password-reset"  # noqa: S105 - a purpose label
 PURPOSE_LOGIN_LINK = "login-link"
 PURPOSE_INVITATION = "invitation"
 LANGUAGES = ("fr", "en")
+
+#: Brute-force throttle of password logins: at most this many failures within the window, per
+#: typed email address (whether or not it has an account) and per client address.
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_FAILURES_PER_ACCOUNT = 5
+LOGIN_FAILURES_PER_IP = 50
+#: At most this many links of one kind (login, password reset) are mailed to one address per
+#: hour; further requests get the same answer but send nothing (no mailbox flooding).
+EMAIL_LINKS_PER_HOUR = 5
+
+
+class TooManyAttempts(ServiceError):
+    status = 429
+    problem = "too-many-requests"
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        #: Seconds until a new attempt can succeed; sent as the Retry-After header.
+        self.retry_after = retry_after
+
+
+def _clean_text(value: str | None, limit: int) -> str | None:
+    """Names are shown in pages and mail headers: one line, no control characters."""
+    if value is None:
+        return None
+    text = " ".join("".join(c if c.isprintable() else " " for c in value).split())
+    return text[:limit] or None
 
 
 def normalise_email(value: str, field: str = "email", row: int | None = None) -> str:
@@ -46,7 +77,7 @@ def normalise_email(value: str, field: str = "email", row: int | None = None) ->
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == email.strip().lower()))
+    return session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
 def get_user(session: Session, user_id: uuid.UUID) -> User:
@@ -60,14 +91,30 @@ def create_user(session: Session, *, email: str, display_name: str | None = None
                 password: str | None = None, now: datetime, is_administrator: bool = False,
                 preferred_language: str = "fr", given_name: str | None = None,
                 family_name: str | None = None) -> User:
-    email = normalise_email(email)
-    if find_user_by_email(session, email) is not None:
-        raise Conflict(f"a user with email {email} already exists",
-                       [FieldError("already used by another account", field="email")])
+    """A new account; every problem with the input is reported at once."""
+    errors: list[FieldError] = []
+    try:
+        email = normalise_email(email)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    else:
+        if find_user_by_email(session, email) is not None:
+            raise Conflict(f"a user with email {email} already exists",
+                           [FieldError("already used by another account", field="email")])
     if preferred_language not in LANGUAGES:
-        raise ValidationFailed("unsupported language", [
-            FieldError(f"must be one of {', '.join(LANGUAGES)}", field="preferred_language")])
-    name = (display_name or " ".join(p for p in (given_name, family_name) if p) or email).strip()
+        errors.append(FieldError(f"must be one of {', '.join(LANGUAGES)}",
+                                 field="preferred_language"))
+    if password:
+        try:
+            security.check_password_strength(password)
+        except ValidationFailed as exc:
+            errors += exc.errors
+    if errors:
+        raise ValidationFailed("the user is not valid", errors)
+    given_name = _clean_text(given_name, 200)
+    family_name = _clean_text(family_name, 200)
+    name = (_clean_text(display_name, 300)
+            or " ".join(p for p in (given_name, family_name) if p) or email)
     user = User(
         email=email,
         display_name=name[:300],
@@ -83,22 +130,134 @@ def create_user(session: Session, *, email: str, display_name: str | None = None
     return user
 
 
-def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User:
-    """The user with these credentials, or an error that does not say which part was wrong."""
+def update_user(session: Session, actor: User, user: User, data: dict[str, Any]) -> User:
+    """Change a profile. People edit their own name and language; administrators edit anyone
+    and (de)activate accounts, but never deactivate or demote themselves (no lock-out)."""
+    if actor.id != user.id or {"is_active", "is_administrator"} & data.keys():
+        require_administrator(actor)
+    errors: list[FieldError] = []
+    if "display_name" in data:
+        name = _clean_text(data["display_name"], 300)
+        if name is None:
+            errors.append(FieldError("is required", field="display_name"))
+        data = {**data, "display_name": name}
+    if "preferred_language" in data and data["preferred_language"] not in LANGUAGES:
+        errors.append(FieldError(f"must be one of {', '.join(LANGUAGES)}",
+                                 field="preferred_language"))
+    for flag in ("is_active", "is_administrator"):
+        if flag in data and not isinstance(data[flag], bool):
+            errors.append(FieldError("must be true or false", field=flag))
+        elif flag in data and actor.id == user.id and data[flag] is False:
+            errors.append(FieldError("you cannot remove this from your own account", field=flag))
+    if errors:
+        raise ValidationFailed("the user is not valid", errors)
+    if data.get("is_active") is False and user.is_active:
+        user.session_version += 1  # their open sessions end now
+    for key in ("display_name", "preferred_language", "is_active", "is_administrator"):
+        if key in data:
+            setattr(user, key, data[key])
+    session.flush()
+    return user
+
+
+# --- passwords and the login throttle ---------------------------------------------------------
+
+
+def _login_key(email: str) -> str:
+    return (email or "").strip().lower()[:320]
+
+
+def _wait(oldest: datetime | None, now: datetime) -> int:
+    if oldest is None:
+        return math.ceil(LOGIN_WINDOW.total_seconds())
+    return max(1, math.ceil((oldest + LOGIN_WINDOW - now).total_seconds()))
+
+
+def check_login_throttle(session: Session, email: str, ip: str | None, *,
+                         now: datetime) -> None:
+    """Refuse (429) while the address or the client has too many recent failures."""
+    since = now - LOGIN_WINDOW
+    checks = [(LoginFailure.email == _login_key(email), LOGIN_FAILURES_PER_ACCOUNT,
+               "too many failed logins for this account")]
+    if ip:
+        checks.append((LoginFailure.ip == ip, LOGIN_FAILURES_PER_IP,
+                       "too many failed logins from your network"))
+    for condition, limit, reason in checks:
+        count, oldest = session.execute(
+            select(func.count(), func.min(LoginFailure.created_at))
+            .where(condition, LoginFailure.created_at > since)).one()
+        if count >= limit:
+            seconds = _wait(oldest, now)
+            minutes = math.ceil(seconds / 60)
+            raise TooManyAttempts(
+                f"{reason}; try again in {minutes} minute{'s' if minutes > 1 else ''}, "
+                "or log in with an email link or reset your password by email",
+                retry_after=seconds)
+
+
+def record_login_failure(session: Session, email: str, ip: str | None, *,
+                         now: datetime) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.created_at <= now - LOGIN_WINDOW))
+    session.add(LoginFailure(email=_login_key(email), ip=(ip or None) and ip[:64],
+                             created_at=now))
+    session.flush()
+
+
+def authenticate(session: Session, email: str, password: str, *, now: datetime,
+                 ip: str | None = None) -> User:
+    """The user with these credentials, or an error that does not say which part was wrong.
+
+    A failure is recorded for the throttle (the caller must keep it although it answers with
+    an error: see ``transactions.commit_even_on_error``); a success clears the account's
+    failures. While throttled, no password is checked at all.
+    """
+    check_login_throttle(session, email, ip, now=now)
     user = find_user_by_email(session, email)
     ok = security.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
+        record_login_failure(session, email, ip, now=now)
         raise AuthenticationRequired("the email or password is not correct")
     if security.needs_rehash(user.password_hash or ""):
-        user.password_hash = security.hash_password(password)
+        user.password_hash = security.hash_password(password, check=False)
+    # Clear this account's failures, and forget everyone's expired ones (they hold addresses).
+    session.execute(delete(LoginFailure).where(or_(
+        LoginFailure.email == _login_key(email),
+        LoginFailure.created_at <= now - LOGIN_WINDOW)))
     user.last_login_at = now
     session.flush()
     return user
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """Set a new password; every session of the user ends and unused reset links die."""
     user.password_hash = security.hash_password(password)
-    user.session_version += 1  # every other session of this user ends
+    user.session_version += 1
+    session.execute(delete(EmailToken).where(
+        EmailToken.user_id == user.id, EmailToken.purpose == PURPOSE_PASSWORD_RESET,
+        EmailToken.used_at.is_(None)))
+    session.flush()
+
+
+def change_password(session: Session, user: User, current: str, new: str,
+                    confirm: str) -> None:
+    """The account page's change: the current password proves it is the owner."""
+    errors = []
+    if not security.verify_password(user.password_hash, current):
+        errors.append(FieldError("is not correct", field="current"))
+    if new != confirm:
+        errors.append(FieldError("the two new passwords differ", field="confirm"))
+    try:
+        security.check_password_strength(new)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    if errors:
+        raise ValidationFailed("the password was not changed", errors)
+    set_password(session, user, new)
+
+
+def end_all_sessions(session: Session, user: User) -> None:
+    """Log out everywhere: every session cookie of this user stops working."""
+    user.session_version += 1
     session.flush()
 
 
@@ -110,6 +269,13 @@ def coordinated_organisation_ids(session: Session, user: User) -> set[uuid.UUID]
         select(OrganisationRole.organisation_id).where(
             OrganisationRole.user_id == user.id, OrganisationRole.role == ROLE_COORDINATOR)
     ))
+
+
+def coordinators_of(organisation_id: uuid.UUID) -> Select:
+    return (select(User).join(OrganisationRole, OrganisationRole.user_id == User.id)
+            .where(OrganisationRole.organisation_id == organisation_id,
+                   OrganisationRole.role == ROLE_COORDINATOR)
+            .order_by(User.email))
 
 
 def is_coordinator(session: Session, user: User, organisation_id: uuid.UUID) -> bool:
@@ -127,6 +293,7 @@ def require_coordinator(session: Session, user: User, organisation_id: uuid.UUID
 
 
 def grant_coordinator(session: Session, user: User, organisation: Organisation) -> None:
+    """Make ``user`` a coordinator (no authorisation check: see :func:`add_coordinator`)."""
     exists = session.scalar(select(OrganisationRole).where(
         OrganisationRole.user_id == user.id,
         OrganisationRole.organisation_id == organisation.id,
@@ -138,6 +305,7 @@ def grant_coordinator(session: Session, user: User, organisation: Organisation) 
 
 
 def revoke_coordinator(session: Session, user: User, organisation: Organisation) -> None:
+    """(No authorisation check: see :func:`remove_coordinator`.)"""
     role = session.scalar(select(OrganisationRole).where(
         OrganisationRole.user_id == user.id,
         OrganisationRole.organisation_id == organisation.id,
@@ -145,6 +313,22 @@ def revoke_coordinator(session: Session, user: User, organisation: Organisation)
     if role is not None:
         session.delete(role)
         session.flush()
+
+
+def add_coordinator(session: Session, actor: User, organisation: Organisation,
+                    user: User) -> None:
+    """A coordinator (or an administrator) makes another user a coordinator."""
+    require_coordinator(session, actor, organisation.id)
+    if not user.is_active:
+        raise ValidationFailed("this account is disabled",
+                               [FieldError("is a disabled account", field="user")])
+    grant_coordinator(session, user, organisation)
+
+
+def remove_coordinator(session: Session, actor: User, organisation: Organisation,
+                       user: User) -> None:
+    require_coordinator(session, actor, organisation.id)
+    revoke_coordinator(session, user, organisation)
 
 
 # --- email tokens -----------------------------------------------------------------------------
@@ -161,8 +345,25 @@ def issue_email_token(session: Session, user: User, purpose: str, *, now: dateti
     return token
 
 
-def consume_email_token(session: Session, token: str, purpose: str, *, now: datetime) -> User:
-    """The user a valid, unused, unexpired token belongs to; the token is then spent."""
+def request_email_link(session: Session, email: str, purpose: str, *, now: datetime,
+                       lifetime: timedelta) -> tuple[User, str] | None:
+    """A token to mail to ``email``, or None when nothing must be sent: no account, a disabled
+    one, or too many links already sent this hour. Callers answer the same in every case, so
+    the form reveals nothing about which addresses have accounts."""
+    address = normalise_email(email)
+    user = find_user_by_email(session, address)
+    if user is None or not user.is_active:
+        return None
+    recent = session.scalar(select(func.count()).select_from(EmailToken).where(
+        EmailToken.user_id == user.id, EmailToken.purpose == purpose,
+        EmailToken.created_at > now - timedelta(hours=1)))
+    if (recent or 0) >= EMAIL_LINKS_PER_HOUR:
+        return None
+    return user, issue_email_token(session, user, purpose, now=now, lifetime=lifetime)
+
+
+def _find_email_token(session: Session, token: str, purpose: str,
+                      now: datetime) -> EmailToken:
     record = session.scalar(select(EmailToken).where(
         EmailToken.token_hash == security.token_digest(token or ""),
         EmailToken.purpose == purpose))
@@ -171,8 +372,28 @@ def consume_email_token(session: Session, token: str, purpose: str, *, now: date
             "this link is invalid, was already used, or has expired; ask for a new one")
     if not record.user.is_active:
         raise AuthenticationRequired("this account is disabled")
-    record.used_at = now
-    session.flush()
+    return record
+
+
+def check_email_token(session: Session, token: str, purpose: str, *, now: datetime) -> User:
+    """Like :func:`consume_email_token` without spending the token (to show the form)."""
+    return _find_email_token(session, token, purpose, now).user
+
+
+def consume_email_token(session: Session, token: str, purpose: str, *, now: datetime) -> User:
+    """The user a valid, unused, unexpired token belongs to; the token is then spent.
+
+    Spending is one conditional UPDATE, so two requests racing with the same link cannot both
+    succeed.
+    """
+    record = _find_email_token(session, token, purpose, now)
+    spent = session.execute(
+        update(EmailToken).where(EmailToken.id == record.id, EmailToken.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False))
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        raise AuthenticationRequired(
+            "this link is invalid, was already used, or has expired; ask for a new one")
+    session.expire(record, ["used_at"])
     return record.user
 
 
@@ -187,16 +408,34 @@ class NewToken:
 
 def create_api_token(session: Session, user: User, name: str, *, now: datetime,
                      expires_at: datetime | None = None) -> NewToken:
-    name = (name or "").strip()
+    errors = []
+    name = _clean_text(name, 200) or ""
     if not name:
-        raise ValidationFailed("a token needs a name", [FieldError("is required", field="name")])
+        errors.append(FieldError("is required", field="name"))
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            errors.append(FieldError("give a time zone, e.g. 2026-01-31T00:00:00Z",
+                                     field="expires_at"))
+        elif expires_at <= now:
+            errors.append(FieldError("must be in the future", field="expires_at"))
+    if errors:
+        raise ValidationFailed("the token is not valid", errors)
+    if not user.is_active:
+        raise ValidationFailed("this account is disabled",
+                               [FieldError("is a disabled account", field="user")])
     secret = security.new_token("bsk")
-    record = ApiToken(user_id=user.id, name=name[:200], prefix=secret[:12],
+    record = ApiToken(user_id=user.id, name=name, prefix=secret[:12],
                       token_hash=security.token_digest(secret), created_at=now,
                       expires_at=expires_at)
     session.add(record)
     session.flush()
     return NewToken(record, secret)
+
+
+def tokens_of(user: User) -> Select:
+    """The user's own tokens, newest first (nobody lists anybody else's)."""
+    return (select(ApiToken).where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id))
 
 
 def authenticate_token(session: Session, secret: str, *, now: datetime) -> User:
@@ -215,6 +454,8 @@ def authenticate_token(session: Session, secret: str, *, now: datetime) -> User:
 
 def revoke_api_token(session: Session, actor: User, token_id: uuid.UUID, *,
                      now: datetime) -> ApiToken:
+    """Revoke one of your tokens (administrators: anyone's). Others' tokens are "not found",
+    so their ids cannot be probed."""
     record = session.get(ApiToken, token_id)
     if record is None or (record.user_id != actor.id and not actor.is_administrator):
         raise NotFound(f"no token {token_id}")

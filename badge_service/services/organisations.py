@@ -43,23 +43,56 @@ def _check(data: dict[str, Any]) -> None:
     if "slug" in data and not SLUG.match(data["slug"] or ""):
         errors.append(FieldError("lower-case letters, digits and hyphens, 1–64 characters",
                                  field="slug"))
-    if "name" in data and not (data["name"] or "").strip():
-        errors.append(FieldError("is required", field="name"))
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip()
+        if not data["name"]:
+            errors.append(FieldError("is required", field="name"))
+    for key in ("name_i18n", "description_i18n"):
+        if key in data:
+            value = data[key] or {}
+            if not isinstance(value, dict) or not all(
+                    lang in ("fr", "en") and isinstance(text, str) for lang, text in value.items()):
+                errors.append(FieldError("give texts by language: {\"fr\": …, \"en\": …}",
+                                         field=key))
+            else:
+                data[key] = {lang: text.strip() for lang, text in value.items() if text.strip()}
     if "did_method" in data and data["did_method"] not in ("web", "key"):
         errors.append(FieldError("must be 'web' or 'key'", field="did_method"))
     for key in ("url",):
         value = data.get(key)
         if value and not str(value).startswith(("https://", "http://")):
             errors.append(FieldError("must be an http(s) URL", field=key))
+    for key, limit in (("name", 300), ("url", 500), ("email", 320)):
+        if isinstance(data.get(key), str) and len(data[key]) > limit:
+            errors.append(FieldError(f"at most {limit} characters", field=key))
+    if data.get("email"):
+        try:
+            data["email"] = accounts.normalise_email(data["email"])
+        except ValidationFailed as exc:
+            errors += exc.errors
     if errors:
         raise ValidationFailed("the organisation is not valid", errors)
-    if data.get("email"):
-        data["email"] = accounts.normalise_email(data["email"])
+
+
+def _known(data: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(data) - FIELDS)
+    if unknown:
+        raise ValidationFailed("the organisation is not valid",
+                               [FieldError("unknown field", field=k) for k in unknown])
+    return dict(data)
+
+
+FIELDS = {"slug", "name", "name_i18n", "description_i18n", "url", "email", "did_method",
+          "image_path", "notes"}
 
 
 def create(session: Session, actor: User, data: dict[str, Any], *, now: datetime) -> Organisation:
     accounts.require_administrator(actor)
-    data = dict(data)
+    data = _known(data)
+    if "slug" not in data:
+        raise ValidationFailed("the organisation is not valid",
+                               [FieldError("is required", field="slug")])
+    data.setdefault("name", "")
     _check(data)
     if session.scalar(select(Organisation).where(Organisation.slug == data["slug"])):
         raise Conflict(f"slug {data['slug']!r} is taken", [FieldError("already used",
@@ -73,7 +106,7 @@ def create(session: Session, actor: User, data: dict[str, Any], *, now: datetime
 def update(session: Session, actor: User, organisation: Organisation,
            data: dict[str, Any]) -> Organisation:
     accounts.require_coordinator(session, actor, organisation.id)
-    data = dict(data)
+    data = _known(data)
     if "slug" in data and data["slug"] != organisation.slug:
         raise ValidationFailed("the slug cannot change: the issuer identifier derives from it",
                                [FieldError("cannot change", field="slug")])
@@ -84,11 +117,21 @@ def update(session: Session, actor: User, organisation: Organisation,
     return organisation
 
 
-def issuer_did(organisation: Organisation, public_base_url: str) -> str | None:
+def did_web(organisation: Organisation, public_base_url: str,
+            host_organisation: str | None = None) -> str:
+    """did:web of an organisation: a path under the service (did:web:host:issuers:slug), or
+    the host itself for the one organisation configured as HOST_DID_ORGANISATION."""
+    if host_organisation and organisation.slug == host_organisation:
+        return did_web_from_url(public_base_url)
+    return did_web_from_url(f"{public_base_url}/issuers/{organisation.slug}")
+
+
+def issuer_did(organisation: Organisation, public_base_url: str,
+               host_organisation: str | None = None) -> str | None:
     """The organisation's did:web (None for did:key organisations: it is their key's DID)."""
     if organisation.did_method != "web":
         return None
-    return did_web_from_url(f"{public_base_url}/issuers/{organisation.slug}")
+    return did_web(organisation, public_base_url, host_organisation)
 
 
 def profile_fields(organisation: Organisation) -> dict[str, Any]:

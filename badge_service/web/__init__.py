@@ -6,11 +6,17 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, main
+    from . import admin, auth, cohorts, issuers, main
+    from . import frameworks as frameworks_pages
+    from . import programmes as programmes_pages
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(programmes_pages.bp)
+    app.register_blueprint(cohorts.bp)
+    app.register_blueprint(issuers.bp)
+    app.register_blueprint(frameworks_pages.bp)
 
     from ..api import bp as api_bp
     from ..extensions import csrf

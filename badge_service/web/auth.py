@@ -6,13 +6,23 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import mail
+from .. import mail, transactions
 from ..clock import utcnow
 from ..db import db
-from ..errors import AuthenticationRequired, ServiceError
+from ..errors import AuthenticationRequired, FieldError, ServiceError, ValidationFailed
+from ..security import check_password_strength
 from ..services import accounts
 from .forms import flash_error
 
@@ -23,62 +33,92 @@ SENT = "If an account exists for this address, we have sent it a link."
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect after login would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only paths on this site: an open redirect after login would help phishing.
+
+    Browsers read ``/\\evil.example`` as ``//evil.example`` and drop tabs and newlines
+    inside URLs, so backslashes and every control or space character are refused too.
+    """
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and all(c.isprintable() and not c.isspace()
+                                           for c in target)):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
     return url_for("main.dashboard")
 
 
+def _login_page(status: int = 200) -> Any:
+    return render_template("auth/login.html", email=request.form.get("email", "")), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
     if request.method == "POST":
         try:
             user = accounts.authenticate(db.session, request.form.get("email", ""),
-                                         request.form.get("password", ""), now=utcnow())
+                                         request.form.get("password", ""), now=utcnow(),
+                                         ip=request.remote_addr)
+        except accounts.TooManyAttempts as exc:
+            flash(exc.detail[0].upper() + exc.detail[1:] + ".", "error")
+            response = make_response(_login_page(exc.status))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         except AuthenticationRequired as exc:
-            flash(exc.detail, "error")
-            return render_template("auth/login.html", email=request.form.get("email", "")), 401
+            transactions.commit_even_on_error()  # the throttle counts this failure
+            flash(exc.detail[0].upper() + exc.detail[1:] + ".", "error")
+            return _login_page(401)
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", email="")
+    return _login_page()
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
+    if request.form.get("everywhere"):
+        accounts.end_all_sessions(db.session, current_user._get_current_object())
+        message = "You are logged out on every device."
+    else:
+        message = "You are logged out."
     logout_user()
-    flash("You are logged out.", "info")
+    flash(message, "info")
     return redirect(url_for("main.index"))
 
 
-def _send_link(purpose: str, endpoint: str, minutes: int, subject: str, intro: str) -> None:
-    email = request.form.get("email", "")
+def _send_link(purpose: str, endpoint: str, minutes: int, subject: str, intro: str) -> int:
     try:
-        address = accounts.normalise_email(email)
+        found = accounts.request_email_link(db.session, request.form.get("email", ""), purpose,
+                                            now=utcnow(), lifetime=timedelta(minutes=minutes))
     except ServiceError as exc:
         flash_error(exc)
-        return
-    user = accounts.find_user_by_email(db.session, address)
-    if user is not None and user.is_active:
-        token = accounts.issue_email_token(db.session, user, purpose, now=utcnow(),
-                                           lifetime=timedelta(minutes=minutes))
+        return exc.status
+    if found is not None:
+        user, token = found
         link = current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, token=token)
         mail.send(user.email, subject,
-                  f"{intro}\n\n{link}\n\nThis link works once, for {minutes} minutes. "
+                  f"Hello {user.display_name},\n\n{intro}\n\n{link}\n\n"
+                  f"This link works once, for {minutes} minutes. "
                   "If you did not ask for it, ignore this message.",
                   display_name=user.display_name)
     flash(SENT, "info")
+    return 200
 
 
 @bp.route("/login/email", methods=["GET", "POST"])
 def request_login_link() -> Any:
+    status = 200
     if request.method == "POST":
-        _send_link(accounts.PURPOSE_LOGIN_LINK, "auth.login_with_link",
-                   current_app.config["LOGIN_LINK_MINUTES"],
-                   "Your login link — badge_service", "Open this link to log in:")
-    return render_template("auth/login_link.html")
+        status = _send_link(accounts.PURPOSE_LOGIN_LINK, "auth.login_with_link",
+                            current_app.config["LOGIN_LINK_MINUTES"],
+                            "Your login link — badge_service", "Open this link to log in:")
+    return render_template("auth/login_link.html"), status
+
+
+def _link_problem(exc: ServiceError, template: str) -> Any:
+    flash(exc.detail[0].upper() + exc.detail[1:] + ".", "error")
+    return render_template(template, token=None), exc.status
 
 
 @bp.route("/login/link/<token>", methods=["GET", "POST"])
@@ -89,44 +129,55 @@ def login_with_link(token: str) -> Any:
             user = accounts.consume_email_token(db.session, token, accounts.PURPOSE_LOGIN_LINK,
                                                 now=utcnow())
         except AuthenticationRequired as exc:
-            flash(exc.detail, "error")
-            return render_template("auth/login_link.html"), 401
+            return _link_problem(exc, "auth/login_link.html")
         user.last_login_at = utcnow()
         login_user(user)
-        return redirect(url_for("main.dashboard"))
-    return render_template("auth/confirm_link.html", token=token)
+        return redirect(_safe_next(request.args.get("next")))
+    try:
+        user = accounts.check_email_token(db.session, token, accounts.PURPOSE_LOGIN_LINK,
+                                          now=utcnow())
+    except AuthenticationRequired as exc:
+        return _link_problem(exc, "auth/login_link.html")
+    return render_template("auth/confirm_link.html", email=user.email)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password() -> Any:
+    status = 200
     if request.method == "POST":
-        _send_link(accounts.PURPOSE_PASSWORD_RESET, "auth.reset_password",
-                   current_app.config["PASSWORD_RESET_MINUTES"],
-                   "Reset your password — badge_service",
-                   "Open this link to choose a new password:")
-    return render_template("auth/forgot.html")
+        status = _send_link(accounts.PURPOSE_PASSWORD_RESET, "auth.reset_password",
+                            current_app.config["PASSWORD_RESET_MINUTES"],
+                            "Reset your password — badge_service",
+                            "Open this link to choose a new password:")
+    return render_template("auth/forgot.html"), status
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Any:
     if request.method == "POST":
         password = request.form.get("password", "")
-        if password != request.form.get("confirm", ""):
-            flash("The two passwords differ.", "error")
-            return render_template("auth/reset.html", token=token), 422
         try:
+            if password != request.form.get("confirm", ""):
+                raise ValidationFailed("the password was not changed",
+                                       [FieldError("the two passwords differ", field="confirm")])
             # Check the password before spending the token, so a typo does not waste the link.
-            from ..security import check_password_strength
-
             check_password_strength(password)
             user = accounts.consume_email_token(db.session, token,
                                                 accounts.PURPOSE_PASSWORD_RESET, now=utcnow())
             accounts.set_password(db.session, user, password)
+        except AuthenticationRequired as exc:
+            return _link_problem(exc, "auth/forgot.html")
         except ServiceError as exc:
             flash_error(exc)
             return render_template("auth/reset.html", token=token), exc.status
-        flash("Your password is changed. Log in with it.", "info")
+        flash("Your password is changed and your other sessions are closed. Log in with it.",
+              "info")
         return redirect(url_for("auth.login"))
+    try:
+        accounts.check_email_token(db.session, token, accounts.PURPOSE_PASSWORD_RESET,
+                                   now=utcnow())
+    except AuthenticationRequired as exc:
+        return _link_problem(exc, "auth/forgot.html")
     return render_template("auth/reset.html", token=token)
 
 
@@ -135,20 +186,14 @@ def reset_password(token: str) -> Any:
 def change_password() -> Any:
     if request.method == "POST":
         user = current_user._get_current_object()
-        from ..security import verify_password
-
-        if not verify_password(user.password_hash, request.form.get("current", "")):
-            flash("The current password is not correct.", "error")
-            return render_template("auth/change_password.html"), 422
-        if request.form.get("password", "") != request.form.get("confirm", ""):
-            flash("The two passwords differ.", "error")
-            return render_template("auth/change_password.html"), 422
+        form = request.form
         try:
-            accounts.set_password(db.session, user, request.form.get("password", ""))
+            accounts.change_password(db.session, user, form.get("current", ""),
+                                     form.get("password", ""), form.get("confirm", ""))
         except ServiceError as exc:
             flash_error(exc)
             return render_template("auth/change_password.html"), exc.status
         login_user(user)  # the session version changed; keep this session
-        flash("Your password is changed; other sessions are logged out.", "info")
+        flash("Your password is changed; your other sessions are logged out.", "info")
         return redirect(url_for("main.dashboard"))
     return render_template("auth/change_password.html")

@@ -23,6 +23,8 @@ PROBLEMS = {
     "unsupported-media-type": "The body or file is not of an accepted type.",
     "csrf-failed": "The form's security token is missing or expired; reload the page.",
     "method-not-allowed": "This URL does not accept that HTTP method.",
+    "too-many-requests": "Too many attempts in a short time (e.g. failed logins); wait for "
+                         "the number of seconds in the Retry-After header and try again.",
     "internal-error": "Something went wrong on our side; it was logged.",
     "http-error": "An HTTP error.",
 }
@@ -44,11 +46,36 @@ def dashboard() -> Any:
     return render_template("dashboard.html", organisations=orgs, coordinated=coordinated)
 
 
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def problem_text(slug: str) -> str | None:
+    """What a problem type means: the text above, else the docstring (or title) of the error
+    class that carries this slug, so every error anyone adds has its page."""
+    if slug in PROBLEMS:
+        return PROBLEMS[slug]
+    from credentials.errors import CredentialsError
+
+    from ..errors import ServiceError
+
+    for cls in (ServiceError, *_subclasses(ServiceError), CredentialsError,
+                *_subclasses(CredentialsError)):
+        if getattr(cls, "problem", None) == slug:
+            doc = (cls.__doc__ or "").strip().split("\n\n")[0]
+            return " ".join(doc.split()) or getattr(cls, "title", slug)
+    return None
+
+
 @bp.get("/problems/<slug>")
 def problem(slug: str) -> Any:
-    if slug not in PROBLEMS:
+    text = problem_text(slug)
+    if text is None:
         abort(404)
-    return render_template("problem.html", slug=slug, text=PROBLEMS[slug])
+    return render_template("problem.html", slug=slug, text=text)
 
 
 @bp.get("/healthz")

@@ -1,0 +1,142 @@
+"""Each organisation's signing keys and issuer identity, over credentials.keys.KeyStore.
+
+Keys live in ``KEYS_DIR/<organisation slug>/`` (PKCS#8, scrypt-encrypted, mode 0600). Decrypting
+one is deliberately slow (scrypt), so decrypted keys are kept in this process's memory, keyed by
+the file's identity; rotation writes a new key and the cache follows.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from credentials.did import did_document
+from credentials.errors import CredentialsError
+from credentials.keys import KeyPair, KeyStore
+
+from .errors import Conflict, ServiceError
+from .models import Organisation
+from .services import organisations
+
+ALGORITHM = "Ed25519"
+
+
+class KeyringError(ServiceError):
+    status = 503
+    problem = "signing-unavailable"
+    title = "Signing is not available"
+
+
+@dataclass(frozen=True)
+class IssuerIdentity:
+    """Who signs for an organisation right now."""
+
+    issuer_id: str
+    verification_method: str
+    key_id: str
+    key: KeyPair
+
+    def signer(self) -> Any:
+        return self.key.signer(self.verification_method)
+
+
+class Keyring:
+    def __init__(self, keys_dir: str | Path, passphrase: str | None, public_base_url: str,
+                 *, scrypt_log_n: int = 17, host_organisation: str | None = None) -> None:
+        self.host_organisation = host_organisation
+        self.keys_dir = Path(keys_dir)
+        self.passphrase = passphrase
+        self.public_base_url = public_base_url
+        self.scrypt_log_n = scrypt_log_n
+        self._cache: dict[tuple[str, str], KeyPair] = {}
+        self._lock = threading.Lock()
+
+    def _store(self, organisation: Organisation) -> KeyStore:
+        if not self.passphrase:
+            raise KeyringError("no key passphrase is configured (set BADGE_KEY_PASSPHRASE)")
+        return KeyStore(self.keys_dir / organisation.slug, self.passphrase,
+                        scrypt_log_n=self.scrypt_log_n)
+
+    def did_web(self, organisation: Organisation) -> str:
+        return organisations.did_web(organisation, self.public_base_url,
+                                     self.host_organisation)
+
+    def ensure_key(self, organisation: Organisation, *, now: datetime) -> str:
+        """Create the organisation's first key if it has none; return the active key id."""
+        store = self._store(organisation)
+        try:
+            return store.active(ALGORITHM).info.key_id
+        except CredentialsError:
+            pass
+        try:
+            return store.generate(key_id=f"{organisation.slug}-1", algorithm=ALGORITHM,
+                                  now=now).info.key_id
+        except CredentialsError as exc:
+            raise KeyringError(f"cannot create a signing key: {exc.detail}") from None
+
+    def rotate(self, organisation: Organisation, *, now: datetime) -> str:
+        store = self._store(organisation)
+        existing = store.list()
+        if not existing:
+            raise Conflict(f"{organisation.slug} has no key to rotate yet")
+        key_id = f"{organisation.slug}-{len(existing) + 1}"
+        try:
+            return store.rotate(now, ALGORITHM, key_id=key_id).info.key_id
+        except CredentialsError as exc:
+            raise KeyringError(f"cannot rotate the signing key: {exc.detail}") from None
+
+    def _load(self, store: KeyStore, organisation: Organisation, key_id: str) -> KeyPair:
+        cache_key = (organisation.slug, key_id)
+        with self._lock:
+            key = self._cache.get(cache_key)
+        if key is None:
+            try:
+                key = store.load(key_id)
+            except CredentialsError as exc:
+                raise KeyringError(f"cannot load signing key {key_id}: {exc.detail}") from None
+            with self._lock:
+                self._cache[cache_key] = key
+        return key
+
+    def identity(self, organisation: Organisation) -> IssuerIdentity:
+        """The issuer id and active key: did:web (key id as fragment) or the key's did:key."""
+        store = self._store(organisation)
+        try:
+            info = store.active(ALGORITHM).info
+        except CredentialsError:
+            raise KeyringError(
+                f"organisation {organisation.slug} has no signing key; run "
+                f"'badge-service keys rotate --organisation {organisation.slug}' or "
+                "'badge-service init'"
+            ) from None
+        key = self._load(store, organisation, info.key_id)
+        if organisation.did_method == "key":
+            return IssuerIdentity(key.did_key, key.did_key_vm, info.key_id, key)
+        did = self.did_web(organisation)
+        return IssuerIdentity(did, f"{did}#{info.key_id}", info.key_id, key)
+
+    def did_document(self, organisation: Organisation) -> dict:
+        """The did:web document: active and retired keys, all usable for assertions."""
+        store = self._store(organisation)
+        return did_document(self.did_web(organisation), store.public_keys())
+
+    def key_infos(self, organisation: Organisation) -> list[Any]:
+        return self._store(organisation).list()
+
+
+def current_keyring() -> Keyring:
+    """The application's keyring (one per app; it caches decrypted keys)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    keyring = app.extensions.get("badge_keyring")
+    if keyring is None:
+        keyring = Keyring(app.config["KEYS_DIR"], app.config["KEY_PASSPHRASE"],
+                          app.config["PUBLIC_BASE_URL"],
+                          scrypt_log_n=app.config["KEY_SCRYPT_LOG_N"],
+                          host_organisation=app.config["HOST_DID_ORGANISATION"])
+        app.extensions["badge_keyring"] = keyring
+    return keyring

@@ -1,0 +1,74 @@
+"""Public, unauthenticated documents that verifiers fetch: DID documents and status lists.
+
+Each is served with the media type and cache headers verifiers expect. They carry only public
+data (public keys, status bits), so no login is needed — that is the point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from ..clock import utcnow
+from ..db import db
+from ..errors import NotFound
+from ..keyring import current_keyring
+from ..services import organisations, status_lists
+
+bp = Blueprint("issuers", __name__)
+
+DID_JSON = "application/did+json"
+VC_LD_JSON = "application/vc+ld+json"
+
+
+def _json(document: dict, media_type: str, max_age: int) -> Response:
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    etag = hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+    response = Response(body, mimetype=media_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"  # browser wallets fetch these
+    return response.make_conditional(request)
+
+
+def _did_document(slug: str) -> Response:
+    try:
+        organisation = organisations.by_slug(db.session, slug)
+    except NotFound:
+        abort(404)
+    if organisation.did_method != "web":
+        abort(404)
+    document = current_keyring().did_document(organisation)
+    return _json(document, DID_JSON, max_age=300)
+
+
+@bp.get("/issuers/<slug>/did.json")
+def public_did_document(slug: str) -> Any:
+    return _did_document(slug)
+
+
+@bp.get("/.well-known/did.json")
+def public_host_did_document() -> Any:
+    slug = current_app.config.get("HOST_DID_ORGANISATION")
+    if not slug:
+        abort(404)
+    return _did_document(slug)
+
+
+@bp.get("/status/<slug>/<purpose>/<int:number>")
+def public_status_list(slug: str, purpose: str, number: int) -> Any:
+    if purpose not in status_lists.PURPOSES:
+        abort(404)
+    try:
+        organisation = organisations.by_slug(db.session, slug)
+        status_list = status_lists.find(db.session, organisation, purpose, number)
+    except NotFound:
+        abort(404)
+    signed = status_lists.signed_credential(
+        db.session, status_list, identity=current_keyring().identity(organisation),
+        public_base_url=current_app.config["PUBLIC_BASE_URL"], now=utcnow())
+    # Short cache: a revocation must reach verifiers within minutes, not days.
+    return _json(signed, VC_LD_JSON, max_age=300)

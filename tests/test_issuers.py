@@ -1,0 +1,136 @@
+"""Issuer identity: keys per organisation, DID documents, status lists served to verifiers."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from badge_service.keyring import current_keyring
+from badge_service.models import Organisation
+from badge_service.services import status_lists
+from credentials.did import Resolver
+from credentials.status_list import StatusList, check_status, status_entry
+from credentials.verify import verify
+
+NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def organisation(session) -> Organisation:
+    org = Organisation(slug="lille-lab", name="Université de Lille — Lille Learning Lab",
+                       did_method="web", created_at=NOW)
+    session.add(org)
+    session.commit()
+    return org
+
+
+def _served_resolver(client) -> Resolver:
+    # A fetcher that reads our own public routes through the test client.
+    def fetch(url: str) -> bytes:
+        path = url.removeprefix("https://badges.example.org")
+        response = client.get(path)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.data
+
+    return Resolver(fetcher=fetch)
+
+
+def test_did_web_document_lists_active_and_retired_keys(app, client, organisation):
+    keyring = current_keyring()
+    first = keyring.ensure_key(organisation, now=NOW)
+    assert keyring.ensure_key(organisation, now=NOW) == first  # idempotent
+    identity = keyring.identity(organisation)
+    assert identity.issuer_id == "did:web:badges.example.org:issuers:lille-lab"
+    assert identity.verification_method == f"{identity.issuer_id}#{first}"
+
+    second = keyring.rotate(organisation, now=NOW)
+    response = client.get("/issuers/lille-lab/did.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/did+json"
+    assert "max-age" in response.headers["Cache-Control"]
+    document = response.json
+    assert document["id"] == identity.issuer_id
+    listed = {vm["id"] for vm in document["verificationMethod"]}
+    assert listed == {f"{identity.issuer_id}#{first}", f"{identity.issuer_id}#{second}"}
+    assert set(document["assertionMethod"]) == listed
+    # The resolver used for verification accepts what we serve.
+    method = _served_resolver(client).resolve_verification_method(f"{identity.issuer_id}#{first}")
+    assert "assertionMethod" in method.relationships
+    assert client.get("/issuers/unknown/did.json").status_code == 404
+
+
+def test_did_key_organisations_have_no_did_web_document(app, client, session, organisation):
+    organisation.did_method = "key"
+    session.commit()
+    keyring = current_keyring()
+    keyring.ensure_key(organisation, now=NOW)
+    assert keyring.identity(organisation).issuer_id.startswith("did:key:z6Mk")
+    assert client.get("/issuers/lille-lab/did.json").status_code == 404
+
+
+def test_allocation_never_reuses_an_index(app, session, organisation):
+    rng = random.Random(7)
+    seen = set()
+    for _ in range(200):
+        allocation = status_lists.allocate(session, organisation, "revocation", now=NOW, rng=rng)
+        key = (allocation.status_list.number, allocation.index)
+        assert key not in seen
+        seen.add(key)
+    session.commit()
+    assert allocation.status_list.allocated == 200
+
+
+def test_allocation_retries_on_collision(app, session, organisation):
+    class Repeating(random.Random):
+        def __init__(self):
+            super().__init__(1)
+            self.values = iter([5, 5, 5, 9])
+
+        def randrange(self, *args):
+            return next(self.values)
+
+    rng = Repeating()
+    first = status_lists.allocate(session, organisation, "revocation", now=NOW, rng=rng)
+    second = status_lists.allocate(session, organisation, "revocation", now=NOW, rng=rng)
+    assert (first.index, second.index) == (5, 9)
+
+
+def test_served_status_list_verifies_and_reflects_revocation(app, client, session, organisation):
+    keyring = current_keyring()
+    keyring.ensure_key(organisation, now=NOW)
+    allocation = status_lists.allocate(session, organisation, "revocation", now=NOW)
+    session.commit()
+    url = status_lists.list_url("https://badges.example.org", organisation, "revocation",
+                                allocation.status_list.number)
+    path = url.removeprefix("https://badges.example.org")
+
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"].startswith("public, max-age=")
+    served = response.json
+    resolver = _served_resolver(client)
+    now = datetime.now(UTC)
+    assert verify(served, now=now, resolver=resolver, check_schema=False).verified
+    etag = response.headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+
+    entry = status_entry(url, allocation.index, "revocation")
+    credential = {"credentialStatus": entry, "issuer": served["issuer"]}
+
+    def fetch_list(list_url: str) -> dict:
+        return client.get(list_url.removeprefix("https://badges.example.org")).json
+
+    [before] = check_status(credential, fetch_list=fetch_list, now=now)
+    assert before.ok
+    status_lists.set_status(session, allocation.status_list, allocation.index, 1, now=now)
+    session.commit()
+    # The list is re-signed on this fetch, a moment after `now`: allow the usual skew.
+    [after] = check_status(credential, fetch_list=fetch_list, now=now,
+                           clock_skew=timedelta(minutes=5))
+    assert (after.ok, after.problem) == (False, "revoked"), after.detail
+    decoded = StatusList.decode(client.get(path).json["credentialSubject"]["encodedList"])
+    assert decoded.get(allocation.index) == 1
+    assert client.get("/status/lille-lab/revocation/99").status_code == 404
+    assert client.get("/status/lille-lab/other/1").status_code == 404
