@@ -4,6 +4,7 @@ from .accounts import ApiToken, EmailToken, LoginFailure, OrganisationRole, User
 from .achievements import Achievement, AchievementAlignment, AchievementRequirement
 from .cohorts import Cohort, CohortMember, PendingImport
 from .frameworks import Framework, FrameworkAssociation, FrameworkItem, FrameworkVersion
+from .issued import IssuedCredential
 from .organisations import Organisation
 from .programmes import Programme, ProgrammeRole
 from .status import StatusEntry, StatusList
@@ -20,6 +21,7 @@ __all__ = [
     "FrameworkAssociation",
     "FrameworkItem",
     "FrameworkVersion",
+    "IssuedCredential",
     "LoginFailure",
     "Organisation",
     "OrganisationRole",

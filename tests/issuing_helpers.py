@@ -1,0 +1,45 @@
+"""Shared set-up for issuing tests: the demo data (three organisations, NUMEFA with its cohort)
+and the objects a test needs to award."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from badge_service.commands_demo import seed
+from badge_service.keyring import current_keyring
+from badge_service.models import Achievement, Programme, User
+from badge_service.services import issuing
+
+NOW = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    programme: Programme
+    units: list[Achievement]
+    certificate: Achievement
+    trainer: User
+    participants: list[User]
+    logins: dict
+
+
+def build_world(app, session) -> World:
+    logins = {login.role: login for login in seed(app, now=NOW)}
+    programme = session.scalars(select(Programme).where(Programme.slug == "numefa")).one()
+    badges = session.scalars(select(Achievement).where(
+        Achievement.programme_id == programme.id).order_by(Achievement.human_code)).all()
+    certificate = next(a for a in badges if a.requirements)
+    units = [a for a in badges if a is not certificate]
+    trainer = session.scalars(select(User).where(User.email == logins["trainer"].email)).one()
+    from badge_service.models import CohortMember
+
+    participants = [m.user for m in session.scalars(select(CohortMember).order_by(
+        CohortMember.participant_code)).all()]
+    return World(programme, units, certificate, trainer, participants, logins)
+
+
+def issuing_context(app, now: datetime = NOW, notify: bool = True) -> issuing.Issuing:
+    return issuing.Issuing(current_keyring(), app.config["PUBLIC_BASE_URL"], now, notify)
