@@ -533,13 +533,16 @@ def profile(
         "otherIdentifier",
         _objects(other_identifiers, "profile.other_identifiers", type_="IdentifierEntry"),
     )
-    _put(
-        out,
-        "endorsement",
-        _objects(endorsements, "profile.endorsements", type_="EndorsementCredential"),
-    )
-    _put(out, "endorsementJwt", _jwts(endorsement_jwts, "profile.endorsement_jwts"))
+    _put_endorsements(out, endorsements, endorsement_jwts, "profile.")
     return out
+
+
+def _put_endorsements(out: Json, endorsements: Sequence[Mapping[str, Any]],
+                      jwts: Sequence[str], where: str) -> None:
+    """Embedded endorsements, in both forms OB 3.0 allows (objects and compact JWTs)."""
+    _put(out, "endorsement",
+         _objects(endorsements, f"{where}endorsements", type_="EndorsementCredential"))
+    _put(out, "endorsementJwt", _jwts(jwts, f"{where}endorsement_jwts"))
 
 
 def alignment(
@@ -958,12 +961,7 @@ def achievement(
             }
         )
     _put(out, "related", related_out)
-    _put(
-        out,
-        "endorsement",
-        _objects(endorsements, "achievement.endorsements", type_="EndorsementCredential"),
-    )
-    _put(out, "endorsementJwt", _jwts(endorsement_jwts, "achievement.endorsement_jwts"))
+    _put_endorsements(out, endorsements, endorsement_jwts, "achievement.")
     return out
 
 
@@ -1101,8 +1099,7 @@ def achievement_credential(
     _put(body, "image", _image_value(image, "image"))
     body["credentialSubject"] = subj
     _put(body, "evidence", _objects(evidence, "evidence", type_="Evidence"))
-    _put(body, "endorsement", _objects(endorsements, "endorsements", type_="EndorsementCredential"))
-    _put(body, "endorsementJwt", _jwts(endorsement_jwts, "endorsement_jwts"))
+    _put_endorsements(body, endorsements, endorsement_jwts, "")
     return _credential(
         (VC_V2_CONTEXT, OB_CONTEXT),
         ["VerifiableCredential", credential_type],

@@ -36,6 +36,10 @@ def test_award_issues_a_verifiable_credential(app, session, world):
     assert not schema.validate(document, "AchievementCredential")
     result = verify(document, now=NOW, resolver=Resolver(), check_schema=True)
     assert result.verified, result.errors
+    # The VC-JWT form, signed at issue time by the same key, verifies too.
+    token_result = verify(outcome.credential.jwt, now=NOW, resolver=Resolver())
+    assert token_result.verified, token_result.errors
+    assert token_result.credential["id"] == document["id"]
 
 
 def test_batch_is_all_or_nothing_and_reports_every_row(app, session, world):

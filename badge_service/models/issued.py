@@ -63,6 +63,9 @@ class IssuedCredential(UUIDPrimaryKey, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="fr")
     #: The signed credential, exactly as issued.
     document: Mapped[dict[str, Any]]
+    #: The same credential as a VC-JWT, signed at issue time with the same key (so it stays
+    #: downloadable after a key rotation: retired keys never sign anything new).
+    jwt: Mapped[str | None] = mapped_column(Text)
     status_list_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("status_list.id", ondelete="RESTRICT"))
     status_index: Mapped[int]

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from credentials import data_integrity
 from credentials import models as ob
 from credentials import status_list as bitstring
+from credentials.jwt import sign_jwt
 
 from .. import mail
 from ..errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -326,6 +327,7 @@ def issue(session: Session, achievement: Achievement, recipient: User, *, issuin
                                 issuing=issuing, narrative=narrative,
                                 evidence_url=evidence_url, level=level)
     signed = data_integrity.add_proof(unsigned, identity.signer(), created=issuing.now)
+    token = sign_jwt(unsigned, identity.key, kid=identity.verification_method)
     credential = IssuedCredential(
         id=credential_id, organisation_id=organisation.id, achievement_id=achievement.id,
         recipient_id=recipient.id, awarded_by_id=awarded_by.id if awarded_by else None,
@@ -336,7 +338,7 @@ def issue(session: Session, achievement: Achievement, recipient: User, *, issuin
                      if achievement.validity_days else None),
         narrative=narrative, evidence_url=evidence_url,
         level_item_id=level.id if level else None,
-        language=recipient.preferred_language or "fr", document=signed,
+        language=recipient.preferred_language or "fr", document=signed, jwt=token,
         status_list_id=allocation.status_list.id, status_index=allocation.index,
         state=STATE_ACTIVE)
     session.add(credential)
