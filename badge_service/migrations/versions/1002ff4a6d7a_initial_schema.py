@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: accc5a7b93dd
+Revision ID: 1002ff4a6d7a
 Revises: 
-Create Date: 2026-11-22 03:24:04.045508
+Create Date: 2026-11-22 03:25:45.451975
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import badge_service.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'accc5a7b93dd'
+revision = '1002ff4a6d7a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -371,6 +371,7 @@ def upgrade():
     sa.Column('level_item_id', sa.Uuid(), nullable=True),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('document', sa.JSON(), nullable=False),
+    sa.Column('jwt', sa.Text(), nullable=True),
     sa.Column('status_list_id', sa.Uuid(), nullable=False),
     sa.Column('status_index', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
