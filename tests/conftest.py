@@ -37,7 +37,7 @@ def standards_dir(shared_dir: Path) -> Path:
 
 # --- the service: one app per test, on SQLite and on PostgreSQL -----------------------------
 
-PG_ADMIN_URL = os.environ.get("BADGE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _postgres_database() -> str:

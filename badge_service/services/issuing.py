@@ -185,6 +185,14 @@ def _validate(session: Session, achievement: Achievement,
     return checked
 
 
+def validate_award(session: Session, actor: User | None, achievement: Achievement,
+                   rows: Sequence[AwardRow]) -> list[tuple[AwardRow, User, FrameworkItem | None]]:
+    """Check an award request without issuing anything (previews): raises what ``award``
+    would raise for it, listing every bad row."""
+    require_award(session, actor, achievement)
+    return _validate(session, achievement, rows)
+
+
 # --- issuing ---------------------------------------------------------------------------------
 
 
