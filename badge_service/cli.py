@@ -35,6 +35,7 @@ main.add_command(credentials_group)
 
 
 def _register_commands() -> None:
+    from .commands_awards import awards_group
     from .commands_cohorts import cohorts_group
     from .commands_demo import demo_command
     from .commands_frameworks import frameworks_group
@@ -46,6 +47,7 @@ def _register_commands() -> None:
     main.add_command(programmes_group)
     main.add_command(frameworks_group)
     main.add_command(demo_command)
+    main.add_command(awards_group)
 
 
 def _fail(exc: ServiceError) -> None:

@@ -66,6 +66,9 @@ SETTINGS: dict[str, Setting] = {
     "MAX_PAGE_SIZE": Setting(int, 500, "largest page size of API lists"),
     "TRUSTED_PROXIES": Setting(int, 0, "number of reverse proxies in front of the service "
                                "(nginx: 1); their X-Forwarded-For/Proto/Host are then trusted"),
+    "VC_API_OPEN_ISSUE_FROM_LOOPBACK": Setting(bool, False, "local conformance runs only: accept "
+                                               "VC-API issue requests without a token from "
+                                               "loopback addresses (logged loudly)"),
     "TESTING": Setting(bool, False, "test mode"),
     "WTF_CSRF_ENABLED": Setting(bool, True, "CSRF protection of forms (tests may turn it off)"),
 }

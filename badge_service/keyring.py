@@ -120,6 +120,23 @@ class Keyring:
         did = self.did_web(organisation)
         return IssuerIdentity(did, f"{did}#{info.key_id}", info.key_id, key)
 
+    def identity_for_issuer(self, organisation: Organisation, issuer_id: str) -> IssuerIdentity:
+        """Who signs for ``issuer_id`` — for documents that must stay signed by the issuer of
+        earlier credentials (status lists). A did:web stays the same across rotations (its
+        active key signs); a did:key *is* a key, so that key signs, even once retired from
+        issuing credentials."""
+        current = self.identity(organisation)
+        if issuer_id == current.issuer_id:
+            return current
+        if issuer_id.startswith("did:key:"):
+            store = self._store(organisation)
+            for info in store.list():
+                key = KeyPair.from_public_multibase(info.public_multibase)
+                if key.did_key == issuer_id:
+                    private = self._load(store, organisation, info.key_id)
+                    return IssuerIdentity(issuer_id, private.did_key_vm, info.key_id, private)
+        raise KeyringError(f"no key of {organisation.slug} can sign as {issuer_id}")
+
     def did_document(self, organisation: Organisation) -> dict:
         """The did:web document: active and retired keys, all usable for assertions."""
         store = self._store(organisation)

@@ -25,10 +25,9 @@ def problem_type(slug: str) -> str:
 def wants_json() -> bool:
     if request.path.startswith("/api/") or request.is_json:
         return True
-    best = request.accept_mimetypes.best_match(
-        ["text/html", "application/json", PROBLEM_JSON]
-    )
-    return best in ("application/json", PROBLEM_JSON)
+    machine = ("application/json", PROBLEM_JSON, "application/ld+json", "application/vc+ld+json")
+    best = request.accept_mimetypes.best_match(["text/html", *machine])
+    return best in machine
 
 
 def problem_response(status: int, slug: str, title: str, detail: str,

@@ -1,5 +1,8 @@
 """W3C Bitstring Status List 1.0: the list itself, its entries and credential, and status checks.
 
+:func:`check_status` also checks the 1EdTech Revocation List Status Method (``vcrl``): a JSON
+document at ``credentialStatus.id`` naming the issuer's revoked credentials by id.
+
 The bitstring is immutable here: every change returns a new :class:`StatusList`, so a list that
 has been signed and published can never be altered behind the signature's back. Allocation
 state (which indexes are taken) belongs to the caller; :func:`random_free_index` only draws.
@@ -449,7 +452,9 @@ PURPOSE_MISMATCH = "status-purpose-mismatch"
 INDEX_OUT_OF_RANGE = "status-index-out-of-range"
 ENTRY_INVALID = "status-entry-invalid"
 TYPE_UNSUPPORTED = "status-type-unsupported"
-REVOCATION_LIST_UNSUPPORTED = "revocation-list-unsupported"
+REVOCATION_LIST_UNSUPPORTED = "revocation-list-unsupported"  # no longer reported; kept for callers
+#: Longest revocation reason quoted in a check's detail (the list is the issuer's text).
+MAX_REASON_CHARS = 300
 
 
 def check_status(
@@ -475,7 +480,7 @@ def check_status(
     if raw is None:
         return []
     entries = raw if isinstance(raw, list) else [raw]
-    checker = _Checker(fetch_list, verify_list, now, clock_skew)
+    checker = _Checker(fetch_list, verify_list, now, clock_skew, credential)
     return [checker.check(entry) for entry in entries]
 
 
@@ -495,7 +500,9 @@ class _Checker:
         verify_list: Callable[[dict[str, Any]], bool] | None,
         now: datetime,
         clock_skew: timedelta,
+        credential: Mapping[str, Any] | None = None,
     ) -> None:
+        self._credential = credential or {}
         self._fetch = fetch_list
         self._verify = verify_list
         self._now = now
@@ -503,20 +510,14 @@ class _Checker:
         # Several entries often share one list: fetch and verify it once per check_status call.
         self._documents: dict[str, dict[str, Any] | _ListUnusable] = {}
         self._lists: dict[tuple[str, int], StatusList | _ListUnusable] = {}
+        self._revocation_lists: dict[str, dict[str, str] | _ListUnusable] = {}
 
     def check(self, entry: Any) -> StatusCheck:
         if not isinstance(entry, Mapping):
             return _fail(None, None, None, ENTRY_INVALID, "credentialStatus entry is not an object")
         types = _as_list(entry.get("type"))
         if REVOCATION_LIST_1EDTECH in types:
-            return _fail(
-                "revocation",
-                None,
-                entry.get("id") if isinstance(entry.get("id"), str) else None,
-                REVOCATION_LIST_UNSUPPORTED,
-                "credentialStatus uses a 1EdTech Revocation List, which this verifier does not "
-                "check yet; revocation status is unknown",
-            )
+            return self._check_revocation_list(entry)
         if BITSTRING_ENTRY in types:
             legacy = False
         elif LEGACY_ENTRY in types:
@@ -530,6 +531,119 @@ class _Checker:
                 f"credentialStatus type {entry.get('type')!r} is not supported; status is unknown",
             )
         return self._check_bitstring(entry, legacy)
+
+    # -- 1EdTech Revocation List ----------------------------------------------------------------
+
+    def _check_revocation_list(self, entry: Mapping[str, Any]) -> StatusCheck:
+        url = entry.get("id")
+        if not isinstance(url, str) or not url:
+            return _fail(
+                "revocation",
+                None,
+                None,
+                ENTRY_INVALID,
+                "a 1EdTechRevocationList credentialStatus needs the list's URL as its id",
+            )
+        credential_id = self._credential.get("id")
+        if not isinstance(credential_id, str) or not credential_id:
+            return _fail(
+                "revocation",
+                None,
+                url,
+                ENTRY_INVALID,
+                "a 1EdTech Revocation List names revoked credentials by id, and this credential "
+                "has no id; revocation status is unknown",
+            )
+        try:
+            revoked = self._revocation_list(url)
+        except _ListUnusable as unusable:
+            return _fail("revocation", None, url, unusable.problem, unusable.detail)
+        if credential_id in revoked:
+            reason = revoked[credential_id]
+            because = f": {reason}" if reason else ""
+            return StatusCheck(
+                "revocation",
+                None,
+                url,
+                1,
+                False,
+                REVOKED,
+                f"credential is revoked{because} (listed in the 1EdTech Revocation List {url})",
+            )
+        return StatusCheck(
+            "revocation",
+            None,
+            url,
+            0,
+            True,
+            None,
+            f"revocation: not listed in the 1EdTech Revocation List {url}",
+        )
+
+    def _revocation_list(self, url: str) -> dict[str, str]:
+        """``{revoked credential id: reason}`` of the list at ``url`` (fetched once per call)."""
+        # A fragment is never sent to the server: entries differing by one share a document.
+        url = _without_fragment(url)
+        cached = self._revocation_lists.get(url)
+        if cached is None:
+            try:
+                cached = self._load_revocation_list(url)
+            except _ListUnusable as unusable:
+                cached = unusable
+            self._revocation_lists[url] = cached
+        if isinstance(cached, _ListUnusable):
+            raise cached
+        return cached
+
+    def _load_revocation_list(self, url: str) -> dict[str, str]:
+        try:
+            fetched = self._fetch(url)
+        # As for Bitstring lists: whatever the caller's fetcher raises, the status is unknown.
+        except Exception as exc:
+            detail = getattr(exc, "detail", None) or str(exc) or type(exc).__name__
+            raise _ListUnusable(
+                LIST_UNAVAILABLE, f"revocation list {url} could not be retrieved: {detail}"
+            ) from exc
+        document = _as_document(fetched)
+        if document is None:
+            raise _ListUnusable(LIST_INVALID, f"revocation list {url} is not a JSON object")
+        listed_id = document.get("id")
+        if listed_id is not None and _without_fragment(listed_id) != _without_fragment(url):
+            raise _ListUnusable(
+                LIST_INVALID, f"revocation list at {url} identifies itself as {listed_id!r}"
+            )
+        # The list is not signed: what binds it to the issuer is the URL in the signed
+        # credential. A list naming another issuer is someone else's list, so it cannot speak
+        # for this credential either way.
+        if "issuer" in document:
+            list_issuer = _id_of(document["issuer"])
+            credential_issuer = _id_of(self._credential.get("issuer"))
+            if list_issuer is None or list_issuer != credential_issuer:
+                raise _ListUnusable(
+                    LIST_INVALID,
+                    f"revocation list {url} is published by {list_issuer!r}, not by the "
+                    f"credential's issuer {credential_issuer!r}",
+                )
+        entries = document.get("revokedCredentials", [])
+        if not isinstance(entries, list):
+            raise _ListUnusable(
+                LIST_INVALID, f"revocation list {url}: revokedCredentials is not an array"
+            )
+        revoked: dict[str, str] = {}
+        for position, item in enumerate(entries):
+            item_id = item.get("id") if isinstance(item, Mapping) else None
+            if not isinstance(item_id, str) or not item_id:
+                # A list we cannot read in full might hide the one entry that matters.
+                raise _ListUnusable(
+                    LIST_INVALID,
+                    f"revocation list {url}: revokedCredentials[{position}] has no id string",
+                )
+            reason = item.get("reason")
+            text = " ".join(reason.split())[:MAX_REASON_CHARS] if isinstance(reason, str) else ""
+            revoked[item_id] = text
+        return revoked
+
+    # -- Bitstring Status List ---------------------------------------------------------------------
 
     def _check_bitstring(self, entry: Mapping[str, Any], legacy: bool) -> StatusCheck:
         purpose = entry.get("statusPurpose")
@@ -770,6 +884,16 @@ def _fail(
     purpose: str | None, index: int | None, url: str | None, problem: str, detail: str
 ) -> StatusCheck:
     return StatusCheck(purpose, index, url, None, False, problem, detail)
+
+
+def _id_of(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _without_fragment(value: Any) -> Any:
+    return value.split("#", 1)[0] if isinstance(value, str) else value
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -14,6 +14,7 @@ from credentials.did import Resolver
 from credentials.status_list import StatusList, check_status, status_entry
 from credentials.verify import verify
 
+ISSUER = "did:web:badges.example.org:issuers:lille-lab"
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
 
@@ -74,7 +75,8 @@ def test_allocation_never_reuses_an_index(app, session, organisation):
     rng = random.Random(7)
     seen = set()
     for _ in range(200):
-        allocation = status_lists.allocate(session, organisation, "revocation", now=NOW, rng=rng)
+        allocation = status_lists.allocate(session, organisation, "revocation",
+                                           issuer_id=ISSUER, now=NOW, rng=rng)
         key = (allocation.status_list.number, allocation.index)
         assert key not in seen
         seen.add(key)
@@ -92,15 +94,18 @@ def test_allocation_retries_on_collision(app, session, organisation):
             return next(self.values)
 
     rng = Repeating()
-    first = status_lists.allocate(session, organisation, "revocation", now=NOW, rng=rng)
-    second = status_lists.allocate(session, organisation, "revocation", now=NOW, rng=rng)
+    first = status_lists.allocate(session, organisation, "revocation",
+                                  issuer_id=ISSUER, now=NOW, rng=rng)
+    second = status_lists.allocate(session, organisation, "revocation",
+                                   issuer_id=ISSUER, now=NOW, rng=rng)
     assert (first.index, second.index) == (5, 9)
 
 
 def test_served_status_list_verifies_and_reflects_revocation(app, client, session, organisation):
     keyring = current_keyring()
     keyring.ensure_key(organisation, now=NOW)
-    allocation = status_lists.allocate(session, organisation, "revocation", now=NOW)
+    allocation = status_lists.allocate(session, organisation, "revocation",
+                                       issuer_id=ISSUER, now=NOW)
     session.commit()
     url = status_lists.list_url("https://badges.example.org", organisation, "revocation",
                                 allocation.status_list.number)

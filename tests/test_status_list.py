@@ -610,7 +610,7 @@ def test_check_status_other_status_types(lists):
         "type": "1EdTechRevocationList",
     }
     check = only(check_status(credential_with(revocation_list), fetch_list=lists, now=NOW))
-    assert (check.ok, check.problem) == (False, "revocation-list-unsupported")
+    assert (check.ok, check.problem) == (False, "status-entry-invalid")
     assert check.list_url == "https://issuer.example/revocations/1"
     check = only(
         check_status(credential_with({"type": "MysteryStatus"}), fetch_list=lists, now=NOW)

@@ -26,6 +26,11 @@ class StatusList(UUIDPrimaryKey, db.Model):
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(16))
+    #: Who signs the list: the issuer of every credential on it. A verifier only trusts a list
+    #: from the credential's own issuer, so when an organisation's issuer id changes (a did:key
+    #: organisation rotating its key), new credentials go on new lists and old lists keep
+    #: being signed as their issuer.
+    issuer_id: Mapped[str] = mapped_column(String(500))
     #: 1, 2, … per organisation and purpose; part of the public URL.
     number: Mapped[int]
     size: Mapped[int]

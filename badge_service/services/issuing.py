@@ -9,6 +9,7 @@ to the recipient after the transaction commits.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
@@ -221,7 +222,8 @@ def award(session: Session, actor: User | None, achievement: Achievement,
     result = AwardResult()
     organisation = achievement.programme.organisation
     for row, user, level in checked:
-        key = f"{request_key}:{user.email}" if request_key else None
+        # Stored as a digest: fixed length whatever the key and address, and no email in it.
+        key = _request_digest(f"{request_key}:{user.email}") if request_key else None
         if key is not None:
             replay = session.scalar(select(IssuedCredential).where(
                 IssuedCredential.organisation_id == organisation.id,
@@ -241,6 +243,10 @@ def award(session: Session, actor: User | None, achievement: Achievement,
     for user in {o.credential.recipient for o in result.outcomes if o.outcome == "issued"}:
         result.composites.extend(award_composites(session, user, achievement, issuing=issuing))
     return result
+
+
+def _request_digest(key: str) -> str:
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def award_composites(session: Session, user: User, achievement: Achievement, *,
@@ -268,7 +274,8 @@ def award_composites(session: Session, user: User, achievement: Achievement, *,
                 continue
             issued.append(issue(session, composite, user, issuing=issuing, awarded_by=None,
                                 narrative=None, evidence_url=None, level=None,
-                                request_key=f"composite:{composite.id}:{user.id}"))
+                                request_key=_request_digest(
+                                    f"composite:{composite.id}:{user.id}")))
             pending.append(composite.id)
     return issued
 
@@ -325,7 +332,8 @@ def issue(session: Session, achievement: Achievement, recipient: User, *, issuin
     organisation = achievement.programme.organisation
     identity = issuing.keyring.identity(organisation)
     credential_id = uuid.uuid4()
-    allocation = status_lists.allocate(session, organisation, STATUS_PURPOSE, now=issuing.now)
+    allocation = status_lists.allocate(session, organisation, STATUS_PURPOSE,
+                                       issuer_id=identity.issuer_id, now=issuing.now)
     entry = bitstring.status_entry(
         status_lists.list_url(issuing.public_base_url, organisation, STATUS_PURPOSE,
                               allocation.status_list.number),

@@ -47,20 +47,24 @@ def _check_purpose(purpose: str) -> None:
         raise ValidationFailed(f"unknown status purpose {purpose!r}")
 
 
-def _open_list(session: Session, organisation: Organisation, purpose: str,
+def _open_list(session: Session, organisation: Organisation, purpose: str, issuer_id: str,
                now: datetime) -> StatusList:
     current = session.scalar(
         select(StatusList)
-        .where(StatusList.organisation_id == organisation.id, StatusList.purpose == purpose)
+        .where(StatusList.organisation_id == organisation.id, StatusList.purpose == purpose,
+               StatusList.issuer_id == issuer_id)
         .order_by(StatusList.number.desc()).limit(1))
     if current is not None and current.allocated < FILL_LIMIT:
         return current
-    number = (current.number + 1) if current else 1
+    last = session.scalar(
+        select(func.max(StatusList.number))
+        .where(StatusList.organisation_id == organisation.id, StatusList.purpose == purpose))
+    number = (last or 0) + 1
     try:
         with session.begin_nested():
             created = StatusList(organisation_id=organisation.id, purpose=purpose, number=number,
-                                 size=LIST_SIZE, bits=bytes(LIST_SIZE // 8), created_at=now,
-                                 updated_at=now)
+                                 issuer_id=issuer_id, size=LIST_SIZE,
+                                 bits=bytes(LIST_SIZE // 8), created_at=now, updated_at=now)
             session.add(created)
         return created
     except IntegrityError:
@@ -70,13 +74,18 @@ def _open_list(session: Session, organisation: Organisation, purpose: str,
             StatusList.number == number)).one()
 
 
-def allocate(session: Session, organisation: Organisation, purpose: str, *, now: datetime,
-             rng: random.Random | None = None) -> Allocation:
-    """A fresh, never-used index on the organisation's current list for ``purpose``."""
+def allocate(session: Session, organisation: Organisation, purpose: str, *, issuer_id: str,
+             now: datetime, rng: random.Random | None = None) -> Allocation:
+    """A fresh, never-used index on the current ``purpose`` list of ``issuer_id``."""
     _check_purpose(purpose)
     rng = rng or _rng
     for _ in range(64):
-        status_list = _open_list(session, organisation, purpose, now)
+        status_list = _open_list(session, organisation, purpose, issuer_id, now)
+        # Lock the list row first (held until commit): entries are then only inserted by the
+        # transaction holding it, so concurrent batches never wait on each other's
+        # uncommitted entries (which deadlocked on PostgreSQL).
+        session.execute(select(StatusList.id).where(StatusList.id == status_list.id)
+                        .with_for_update())
         index = rng.randrange(status_list.size)
         try:
             with session.begin_nested():
@@ -95,8 +104,11 @@ def set_status(session: Session, status_list: StatusList, index: int, value: int
                now: datetime) -> None:
     """Set one entry (1 = revoked / suspended). Locks the list row on PostgreSQL, so two
     concurrent changes to the same list cannot overwrite each other's bit."""
+    # populate_existing: the row as locked, not a copy loaded earlier in this transaction
+    # (writing back a stale copy would clear bits set meanwhile by others).
     locked = session.scalars(select(StatusList).where(StatusList.id == status_list.id)
-                             .with_for_update()).one()
+                             .with_for_update()
+                             .execution_options(populate_existing=True)).one()
     used = session.scalar(select(func.count()).select_from(StatusEntry).where(
         StatusEntry.status_list_id == locked.id, StatusEntry.index == index))
     if not used:

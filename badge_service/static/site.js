@@ -6,3 +6,12 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// "Select all" boxes: <input type="checkbox" data-check-all="NAME"> ticks every box named NAME.
+document.addEventListener("change", (event) => {
+  const box = event.target.closest("input[data-check-all]");
+  if (!box) return;
+  for (const other of box.form.querySelectorAll(`input[type=checkbox][name="${box.dataset.checkAll}"]`)) {
+    other.checked = box.checked;
+  }
+});

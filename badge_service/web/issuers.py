@@ -67,8 +67,9 @@ def public_status_list(slug: str, purpose: str, number: int) -> Any:
         status_list = status_lists.find(db.session, organisation, purpose, number)
     except NotFound:
         abort(404)
+    identity = current_keyring().identity_for_issuer(organisation, status_list.issuer_id)
     signed = status_lists.signed_credential(
-        db.session, status_list, identity=current_keyring().identity(organisation),
+        db.session, status_list, identity=identity,
         public_base_url=current_app.config["PUBLIC_BASE_URL"], now=utcnow())
     # Short cache: a revocation must reach verifiers within minutes, not days.
     return _json(signed, VC_LD_JSON, max_age=300)

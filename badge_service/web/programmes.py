@@ -25,7 +25,7 @@ from ..clock import utcnow
 from ..db import db
 from ..errors import Forbidden, ServiceError
 from ..models import Achievement, Programme
-from ..services import accounts, achievements, programmes
+from ..services import accounts, achievements, issuing, programmes
 from .forms import flash_error
 
 bp = Blueprint("programmes", __name__)
@@ -336,6 +336,8 @@ def achievement_view(achievement_id: uuid.UUID) -> Any:
         programme = achievement.programme
         can_manage = (current_user.is_authenticated
                       and programmes.can_manage(db.session, current_user, programme))
+        can_award = (current_user.is_authenticated
+                     and issuing.can_award(db.session, current_user, achievement))
         required = [r.required for r in achievement.requirements]
         response = Response(render_template(
             "programmes/achievement.html", achievement=achievement, programme=programme,
@@ -347,7 +349,7 @@ def achievement_view(achievement_id: uuid.UUID) -> Any:
             part_of=achievements.composites_requiring(db.session, achievement.id),
             image_url=_image_path(achievement),
             ob_id=achievements.achievement_url(_base(), achievement),
-            can_manage=can_manage), mimetype="text/html")
+            can_manage=can_manage, can_award=can_award), mimetype="text/html")
     response.headers["Vary"] = "Accept"
     return response
 

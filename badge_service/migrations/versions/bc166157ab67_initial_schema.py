@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1002ff4a6d7a
+Revision ID: bc166157ab67
 Revises: 
-Create Date: 2026-11-22 03:25:45.451975
+Create Date: 2026-11-22 03:58:46.398557
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import badge_service.db
 
 
 # revision identifiers, used by Alembic.
-revision = '1002ff4a6d7a'
+revision = 'bc166157ab67'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -140,6 +140,7 @@ def upgrade():
     op.create_table('status_list',
     sa.Column('organisation_id', sa.Uuid(), nullable=False),
     sa.Column('purpose', sa.String(length=16), nullable=False),
+    sa.Column('issuer_id', sa.String(length=500), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('bits', sa.LargeBinary(), nullable=False),

@@ -1,0 +1,349 @@
+"""End to end over HTTP: a trainer awards through the API, the participant's email arrives
+(real SMTP server) with the link, the credential is fetched from its public URL (HTML for
+people, the signed JSON by content negotiation) and verified the way an employer's verifier
+would — every document it needs (DID documents, status lists) read from OUR served routes.
+
+Then: one field changed → tampered; revoke → revoked at once; suspend → suspended, reinstate →
+valid; past validUntil → expired; key rotation (the CLI) keeps old credentials valid while new
+ones use the new key; and the Digital Bazaar verifier (Node.js) accepts what the service
+issues, checking status against the served status list, and rejects it once revoked.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from awards_helpers import build_world, trainer_headers
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+from interop_node import run_node
+
+from badge_service.cli import main
+from badge_service.clock import utcnow
+from badge_service.db import db
+from badge_service.keyring import current_keyring
+from badge_service.services import achievements
+from credentials.did import Resolver
+from credentials.verify import verify
+
+BASE = "https://badges.example.org"
+PUBLIC_PAGE_RULE = "/credentials/<uuid:credential_id>"
+VC_LD_JSON = "application/vc+ld+json"
+STATUS_MAX_AGE = 300  # seconds: a revocation must reach verifiers within minutes
+
+
+@pytest.fixture
+def app_config(app_config, smtp_server):
+    """Every app in this module sends its mail to the real SMTP server below."""
+    controller, _ = smtp_server
+    app_config.update(SMTP_HOST=controller.hostname, SMTP_PORT=controller.port,
+                      SMTP_SECURITY="none")
+    return app_config
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    return smtp_server[1]
+
+
+@pytest.fixture
+def world(app, session):
+    return build_world(app, session)
+
+
+# --- an employer's verifier, reading our served routes ----------------------------------------
+
+
+class Served:
+    """Fetches public URLs of the service through the test client, as a verifier would over
+    HTTPS, and remembers the responses (to check their headers)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.responses: dict[str, Any] = {}
+
+    def get(self, url: str, **headers: str) -> Any:
+        assert url.startswith(BASE + "/"), f"not one of our URLs: {url}"
+        response = self.client.get(url.removeprefix(BASE), headers=headers)
+        self.responses[url] = response
+        return response
+
+    def fetch(self, url: str) -> bytes:
+        response = self.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response.data
+
+    def status_list(self, url: str) -> dict:
+        response = self.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        cache = response.headers["Cache-Control"]
+        max_age = int(re.search(r"max-age=(\d+)", cache).group(1))
+        assert max_age <= STATUS_MAX_AGE, cache
+        return json.loads(response.data)
+
+    def verify(self, document: dict, *, now=None) -> Any:
+        # A fresh resolver each time: nothing is remembered between verifications.
+        return verify(document, now=now or utcnow(), resolver=Resolver(fetcher=self.fetch),
+                      fetch_status_list=self.status_list)
+
+
+@pytest.fixture
+def served(client) -> Served:
+    return Served(client)
+
+
+def has_public_page(app) -> bool:
+    return any(rule.rule == PUBLIC_PAGE_RULE and "GET" in rule.methods
+               for rule in app.url_map.iter_rules())
+
+
+def award(client, headers, achievement_id, emails, *, key=None, notify=True) -> list[dict]:
+    response = client.post(f"/api/v1/achievements/{achievement_id}/awards",
+                           json={"recipients": [{"email": e} for e in emails],
+                                 "notify": notify},
+                           headers={**headers, **({"Idempotency-Key": key} if key else {})})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return [o["credential"] for o in response.json["outcomes"]]
+
+
+def fetch_credential(app, client, headers, served: Served, credential: dict) -> dict:
+    """The signed credential from its public id URL (content negotiation) when the public
+    page exists; from the API otherwise."""
+    stored = client.get(f"/api/v1/credentials/{credential['id']}", headers=headers).json[
+        "document"]
+    if not has_public_page(app):
+        return stored
+    for media_type in (VC_LD_JSON, "application/ld+json", "application/json"):
+        response = served.get(credential["url"], Accept=media_type)
+        assert response.status_code == 200
+        assert response.mimetype == media_type
+        assert json.loads(response.data) == stored  # exactly as issued
+    return stored
+
+
+def service_verdict(app, client, url: str) -> str | None:
+    """The verdict of the service's own public verification API for a credential URL, when
+    that API exists (it knows, from its records, whether a set bit means revoked)."""
+    if not any(rule.rule == "/api/v1/verify" for rule in app.url_map.iter_rules()):
+        return None
+    response = client.post("/api/v1/verify", json={"urls": [url], "lang": "en"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    [report] = response.json["results"]
+    return report["verdict"]
+
+
+def set_status(client, headers, credential_id: str, action: str, reason: str | None = None):
+    response = client.post(f"/api/v1/credentials/{credential_id}/status",
+                           json={"action": action, "reason": reason}, headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.json
+
+
+def link_in(message) -> str:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    links = re.findall(re.escape(BASE) + r"/credentials/[0-9a-f-]{36}", text)
+    assert len(links) == 1, text
+    return links[0]
+
+
+# --- the journey ------------------------------------------------------------------------------
+
+
+def test_award_email_page_verify_tamper_revoke_suspend(app, client, session, world, mailbox,
+                                                       served):
+    english, french = world.participants[:2]
+    english.preferred_language = "en"
+    session.commit()
+    headers = trainer_headers(world)
+    unit = world.units[0]
+    issued = award(client, headers, unit.id, [english.email, french.email],
+                   key=str(uuid.uuid4()))
+
+    # The participants' emails arrived, each in their language, with the credential's link.
+    by_recipient = {m["To"].addresses[0].addr_spec: m for m in mailbox.messages}
+    assert set(by_recipient) == {english.email, french.email}
+    assert by_recipient[english.email]["Subject"].startswith("You have earned: ")
+    assert by_recipient[french.email]["Subject"].startswith("Vous avez obtenu : ")
+    assert unit.name in by_recipient[french.email]["Subject"]
+    urls = {c["recipient_email"]: c["url"] for c in issued}
+    for email, message in by_recipient.items():
+        assert link_in(message) == urls[email]
+
+    credential = issued[0]
+    if has_public_page(app):
+        page = served.get(link_in(by_recipient[english.email]), Accept="text/html")
+        assert page.status_code == 200
+        assert page.mimetype == "text/html"
+        html = page.get_data(as_text=True)
+        assert 'property="og:title"' in html
+        assert any(name in html for name in (unit.name, *(unit.name_i18n or {}).values()))
+    document = fetch_credential(app, client, headers, served, credential)
+    assert document["id"] == credential["url"]
+    assert document["issuer"]["id"].startswith("did:key:")
+
+    result = served.verify(document)
+    assert result.verdict == "valid", result.errors
+    assert result.verified
+    passed = {check.name for check in result.checks if check.passed}
+    assert {"status", "validity"} <= passed
+    assert credential["status_list_url"] in served.responses
+
+    # One field changed: the signature no longer matches.
+    tampered = copy.deepcopy(document)
+    tampered["credentialSubject"]["achievement"]["name"] = "Doctorat honoris causa"
+    assert served.verify(tampered).verdict == "tampered"
+    forged_dates = copy.deepcopy(document)
+    forged_dates["validFrom"] = "2001-01-01T00:00:00Z"
+    assert served.verify(forged_dates).verdict == "tampered"
+
+    assert service_verdict(app, client, credential["url"]) in (None, "valid")
+
+    # Revoked through the API: the very next verification refuses it. The credential has one
+    # status entry (purpose "suspension", see models/issued.py), so a verifier that knows
+    # only the status list sees "suspended"; our own verification also knows it is revoked.
+    set_status(client, headers, credential["id"], "revoke", "fraude avérée")
+    result = served.verify(document)
+    assert not result.verified
+    assert result.verdict == "suspended"
+    assert service_verdict(app, client, credential["url"]) in (None, "revoked")
+    if has_public_page(app):
+        assert "revoked" in served.get(credential["url"]).get_data(as_text=True).lower() \
+            or "révoqué" in served.get(credential["url"]).get_data(as_text=True).lower()
+
+    # The other one: suspended, then reinstated.
+    other = fetch_credential(app, client, headers, served, issued[1])
+    assert served.verify(other).verdict == "valid"
+    set_status(client, headers, issued[1]["id"], "suspend", "vérification en cours")
+    assert served.verify(other).verdict == "suspended"
+    assert service_verdict(app, client, issued[1]["url"]) in (None, "suspended")
+    set_status(client, headers, issued[1]["id"], "reinstate")
+    assert served.verify(other).verdict == "valid"
+    assert not served.verify(document).verified  # revocation is for good
+
+
+def test_expired_after_the_validity_period(app, client, session, world, served):
+    unit = world.units[1]
+    achievements.update(session, None, unit, {"validity_days": 30}, now=utcnow())
+    session.commit()
+    headers = trainer_headers(world)
+    [credential] = award(client, headers, unit.id, [world.participants[0].email])
+    document = fetch_credential(app, client, headers, served, credential)
+    assert "validUntil" in document
+    assert served.verify(document).verdict == "valid"
+    later = utcnow() + timedelta(days=31)
+    result = served.verify(document, now=later)
+    assert result.verdict == "expired", result.errors
+    listed = client.get("/api/v1/credentials?state=expired", headers=headers).json
+    assert listed["total"] == 0  # not yet: it expires in 30 days
+
+
+def _rotate(app, slug: str) -> str:
+    db.session.commit()
+    runner = CliRunner()
+    result = runner.invoke(main, ["keys", "rotate", "--organisation", slug],
+                           obj=ScriptInfo(create_app=lambda: app), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_did_web_issuer_and_key_rotation(app, client, session, world, served, monkeypatch):
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # Flask sets it; restore it afterwards
+    organisation = world.programme.organisation
+    organisation.did_method = "web"
+    session.commit()
+    did = f"did:web:badges.example.org:issuers:{organisation.slug}"
+    headers = trainer_headers(world)
+    [before] = award(client, headers, world.units[0].id, [world.participants[0].email])
+    old = fetch_credential(app, client, headers, served, before)
+    assert old["issuer"]["id"] == did
+    result = served.verify(old)
+    assert result.verdict == "valid", result.errors
+    assert f"{BASE}/issuers/{organisation.slug}/did.json" in served.responses
+
+    output = _rotate(app, organisation.slug)
+    assert "new active key" in output
+    [after] = award(client, headers, world.units[1].id, [world.participants[0].email])
+    new = fetch_credential(app, client, headers, served, after)
+    assert new["issuer"]["id"] == did
+    assert new["proof"]["verificationMethod"] != old["proof"]["verificationMethod"]
+    assert new["proof"]["verificationMethod"] == current_keyring().identity(
+        organisation).verification_method
+    assert served.verify(new).verdict == "valid"
+    assert served.verify(old).verdict == "valid"  # signed with the retired key: still valid
+
+    # A status change after the rotation re-signs the list with the new key: both still check.
+    set_status(client, headers, before["id"], "suspend", "contrôle")
+    assert served.verify(old).verdict == "suspended"
+    assert served.verify(new).verdict == "valid"
+
+
+def test_did_key_rotation_keeps_old_credentials_valid(app, client, world, served,
+                                                      monkeypatch):
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    organisation = world.programme.organisation
+    headers = trainer_headers(world)
+    [before] = award(client, headers, world.units[0].id, [world.participants[0].email])
+    old = fetch_credential(app, client, headers, served, before)
+    _rotate(app, organisation.slug)
+    [after] = award(client, headers, world.units[1].id, [world.participants[0].email])
+    new = fetch_credential(app, client, headers, served, after)
+    assert new["issuer"]["id"] != old["issuer"]["id"]  # did:key: the key is the issuer
+    assert served.verify(new).verdict == "valid"
+    # The list both entries live on is re-signed when a bit changes: the old credential's
+    # status must still be checkable afterwards.
+    set_status(client, headers, after["id"], "suspend", "contrôle")
+    result = served.verify(old)
+    assert result.verdict == "valid", result.errors
+
+
+# --- the Digital Bazaar verifier ---------------------------------------------------------------
+
+
+def _js_verify(credential: dict, documents: dict) -> dict:
+    return run_node("verify.mjs", {"credential": credential, "documents": documents})
+
+
+@pytest.mark.interop
+def test_digital_bazaar_verifies_what_the_service_issues(app, client, session, world, served):
+    headers = trainer_headers(world)
+    [credential] = award(client, headers, world.units[0].id, [world.participants[0].email])
+    document = fetch_credential(app, client, headers, served, credential)
+    list_url = document["credentialStatus"]["statusListCredential"]
+    result = _js_verify(document, {list_url: served.status_list(list_url)})
+    assert result["errors"] == []
+    assert result["verified"] is True
+    assert result["allProofsVerified"] is True
+    assert result["status"]["checked"] is True
+    assert [e["set"] for e in result["status"]["entries"]] == [False]
+
+    set_status(client, headers, credential["id"], "revoke", "fraude")
+    result = _js_verify(document, {list_url: served.status_list(list_url)})
+    assert result["verified"] is False
+    assert [e["set"] for e in result["status"]["entries"]] == [True]
+
+
+@pytest.mark.interop
+def test_digital_bazaar_verifies_a_did_web_credential(app, client, session, world, served):
+    organisation = world.programme.organisation
+    organisation.did_method = "web"
+    session.commit()
+    headers = trainer_headers(world)
+    [credential] = award(client, headers, world.units[0].id, [world.participants[0].email])
+    document = fetch_credential(app, client, headers, served, credential)
+    did = document["issuer"]["id"]
+    did_document = json.loads(served.fetch(f"{BASE}/issuers/{organisation.slug}/did.json"))
+    list_url = document["credentialStatus"]["statusListCredential"]
+    result = _js_verify(document, {did: did_document,
+                                   list_url: served.status_list(list_url)})
+    assert result["errors"] == []
+    assert result["verified"] is True
+    assert result["status"]["checked"] is True
+    set_status(client, headers, credential["id"], "suspend", "contrôle")
+    result = _js_verify(document, {did: did_document, list_url: served.status_list(list_url)})
+    assert result["verified"] is False
