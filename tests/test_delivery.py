@@ -164,7 +164,7 @@ def test_page_shows_the_credential(app, session, client, world):
     assert meta["og:url"] == url
     assert meta["og:title"] == "NUMEFA – Fondements pédagogiques"
     assert person.display_name in meta["og:description"]
-    assert meta["og:image"] == f"{url}/image.svg"
+    assert meta["og:image"] == f"{url}/image.png"  # previews ignore SVG
     assert meta["twitter:card"] == "summary"
     assert meta["twitter:image"] == meta["og:image"]
     assert client.get(urlsplit(meta["og:image"]).path).status_code == 200

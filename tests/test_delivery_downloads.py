@@ -128,14 +128,19 @@ def test_baked_images_from_the_default_badge(app, session, client, world):
     unbaked = baking.unbake(svg.data)
     assert unbaked == credential.document
     check_verifies(svg.data, credential.document)  # the verifier unbakes images itself
-    # No picture to bake a PNG from: said plainly.
-    png = client.get(f"/credentials/{credential.id}/badge.png",
-                     headers={"Accept": "application/json"})
-    assert png.status_code == 404
-    assert "badge.svg" in png.json["detail"]
+    # The default badge is drawn as a PNG too (link previews and PNG-only backpacks).
+    png = client.get(f"/credentials/{credential.id}/badge.png")
+    assert png.status_code == 200
+    assert png.mimetype == "image/png"
+    assert baking.unbake(png.data) == credential.document
+    check_verifies(png.data, credential.document)
     page = client.get(f"/credentials/{credential.id}").get_data(as_text=True)
     assert "/badge.svg" in page
-    assert "/badge.png" not in page
+    assert "/badge.png" in page
+    preview = client.get(f"/credentials/{credential.id}/image.png")
+    assert preview.status_code == 200
+    assert preview.data.startswith(b"\x89PNG")
+    assert f'content="https://badges.example.org/credentials/{credential.id}/image.png"' in page
 
 
 def test_baked_images_from_a_png_picture(app, session, client, world):
@@ -230,7 +235,8 @@ def test_my_credentials_api(app, session, client, world):
     assert entry["achievement_name"] == "NUMEFA – Digital assessment"
     assert entry["status"] == "valid"
     assert entry["links"]["baked_png"] == f"{BASE}/credentials/{second.id}/badge.png"
-    assert by_id[str(first.id)]["links"]["baked_png"] is None
+    # The default badge (no uploaded picture) is drawn as a PNG too.
+    assert by_id[str(first.id)]["links"]["baked_png"] == f"{BASE}/credentials/{first.id}/badge.png"
     assert entry["links"]["linkedin"].startswith("https://www.linkedin.com/profile/add?")
     assert "email" not in entry
     # Documented in the OpenAPI description.

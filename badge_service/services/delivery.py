@@ -373,7 +373,8 @@ def credential_page(session: Session, credential: IssuedCredential, *, language:
         image_url = uploads.public_url(public_base_url, image.upload_name)
     else:
         image_path = f"/credentials/{credential.id}/image.svg"
-        image_url = f"{public_base_url}{image_path}"
+        # Link previews ignore SVG: they get the PNG drawing of the same badge.
+        image_url = f"{public_base_url}/credentials/{credential.id}/image.png"
     issuer_url = issuer.get("url") if isinstance(issuer.get("url"), str) else None
     return CredentialPage(
         id=credential.id,
@@ -399,7 +400,7 @@ def credential_page(session: Session, credential: IssuedCredential, *, language:
         status=display_status(credential, now),
         image_path=image_path,
         image_url=image_url,
-        image_type=uploads.CONTENT_TYPES[image.kind],
+        image_type=uploads.CONTENT_TYPES["png" if image.upload_name is None else image.kind],
         baked_kinds=image.baked_kinds,
         evidence=_evidence(document),
     )
@@ -498,6 +499,51 @@ def default_badge_svg(name: str, subtitle: str | None = None, *, seed: str = "")
     return svg.encode("utf-8")
 
 
+_BADGE_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+                "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def _badge_font(size: int) -> Any:
+    from PIL import ImageFont
+
+    for path in _BADGE_FONTS:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size)
+    return ImageFont.load_default(size=size)
+
+
+def default_badge_png(name: str, subtitle: str | None = None, *, seed: str = "") -> bytes:
+    """The default badge as a PNG (the same design as :func:`default_badge_svg`): link
+    previews (LinkedIn, Facebook) ignore SVG, and a PNG can carry a baked credential too."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    name = _XML_INVALID.sub("", " ".join(name.split())) or "Badge"
+    lines = textwrap.wrap(name, width=18, break_long_words=True) or ["Badge"]
+    if len(lines) > 4:
+        lines = lines[:4]
+        lines[-1] = lines[-1][:16].rstrip() + "…"
+    hue = (zlib.crc32(seed.encode("utf-8")) % 360) / 360
+    fill = tuple(round(c * 255) for c in colorsys.hls_to_rgb(hue, 0.32, 0.55))
+    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((4, 4, 396, 396), fill=fill)
+    draw.ellipse((24, 24, 376, 376), outline=(255, 255, 255, 160), width=5)
+    font = _badge_font(30 if len(lines) <= 2 else 26)
+    step = font.size + 6
+    top = 200 - (len(lines) - 1) * step / 2
+    for index, line in enumerate(lines):
+        draw.text((200, top + index * step), line, font=font, fill="white", anchor="mm")
+    if subtitle:
+        subtitle = " ".join(subtitle.split())
+        short = subtitle if len(subtitle) <= 32 else subtitle[:31].rstrip() + "…"
+        draw.text((200, 325), short, font=_badge_font(16), fill="white", anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 @dataclass(frozen=True)
 class BadgeSource:
     """The image a credential's badge is drawn from."""
@@ -509,8 +555,11 @@ class BadgeSource:
 
     @property
     def baked_kinds(self) -> tuple[str, ...]:
-        # A PNG picture fits in an SVG too (as a data: image); drawing an SVG as PNG would
-        # need a rasteriser, so SVG pictures are offered as SVG only.
+        # A PNG picture fits in an SVG too (as a data: image); drawing an uploaded SVG as PNG
+        # would need a rasteriser, so SVG pictures are offered as SVG only. The default badge
+        # is drawn here in both formats.
+        if self.upload_name is None:
+            return ("png", "svg")
         return ("png", "svg") if self.kind == "png" else ("svg",)
 
 
@@ -529,6 +578,11 @@ def badge_source(credential: IssuedCredential, *, public_base_url: str,
     organisation = credential.organisation
     return BadgeSource(default_badge_svg(achievement_name(credential), organisation.name,
                                          seed=str(credential.achievement_id)), "svg", None)
+
+
+def default_badge_png_for(credential: IssuedCredential) -> bytes:
+    return default_badge_png(achievement_name(credential), credential.organisation.name,
+                             seed=str(credential.achievement_id))
 
 
 def _svg_around_png(png: bytes, title: str) -> bytes:
@@ -554,6 +608,8 @@ def baked_badge(credential: IssuedCredential, kind: str, *, public_base_url: str
     if kind not in source.baked_kinds:
         raise NotFound("this badge's picture is an SVG drawing, so it is offered as a baked "
                        "SVG image only: download badge.svg instead")
+    if kind == "png" and source.upload_name is None:
+        return baking.bake_png(default_badge_png_for(credential), credential.document)
     if kind == "png":
         return baking.bake_png(source.data, credential.document)
     svg = (source.data if source.kind == "svg"

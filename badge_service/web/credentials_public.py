@@ -174,6 +174,18 @@ def public_credential_image(credential_id: uuid.UUID) -> Any:
     return _conditional(response, source.data)
 
 
+@bp.get("/credentials/<uuid:credential_id>/image.png")
+def public_credential_image_png(credential_id: uuid.UUID) -> Any:
+    """The badge picture as PNG, for link previews (which ignore SVG)."""
+    credential = _credential(credential_id)
+    source = delivery.badge_source(credential, public_base_url=_base(),
+                                   upload_dir=_upload_dir())
+    if source.upload_name is not None:
+        return redirect(url_for("programmes.upload_file", name=source.upload_name))
+    data = delivery.default_badge_png_for(credential)
+    return _conditional(Response(data, mimetype="image/png"), data)
+
+
 @bp.get("/my/credentials")
 @login_required
 def my_credentials() -> Any:
