@@ -285,3 +285,35 @@ def remove_coordinator(organisation_id: uuid.UUID, user_id: uuid.UUID) -> Any:
     accounts.remove_coordinator(db.session, actor, organisation,
                                 accounts.get_user(db.session, user_id))
     return "", 204
+
+
+class OrganisationImageOut(BaseModel):
+    image_url: str
+    content_type: str
+    size: int
+
+
+@operation("/organisations/<uuid:organisation_id>/image", "POST",
+           summary="Upload the organisation's logo (issuer Profile image): PNG or SVG, as "
+                   "multipart/form-data field 'file' or as the raw body; checked by content",
+           tag="organisations", response=OrganisationImageOut)
+def upload_organisation_image(organisation_id: uuid.UUID) -> Any:
+    from flask import current_app, request
+
+    from .. import uploads
+
+    actor = api_user()
+    organisation = organisations.get(db.session, organisation_id)
+    accounts.require_coordinator(db.session, actor, organisation.id)
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
+    field = "file" if upload is not None else "body"
+    stream = upload.stream if upload is not None else request.stream
+    stored = organisations.set_image(db.session, actor, organisation,
+                                     uploads.read_limited(stream, limit, field),
+                                     upload_dir=current_app.config["UPLOAD_DIR"],
+                                     max_bytes=limit, field_name=field)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return jsonify(OrganisationImageOut(image_url=uploads.public_url(base, stored.name),
+                                        content_type=stored.content_type,
+                                        size=stored.size).model_dump(mode="json"))

@@ -143,3 +143,23 @@ def profile_fields(organisation: Organisation) -> dict[str, Any]:
         "email": organisation.email,
         "description": organisation.description_i18n or None,
     }
+
+
+def set_image(session: Session, actor: User, organisation: Organisation, data: bytes, *,
+              upload_dir: str, max_bytes: int, field_name: str = "image") -> Any:
+    """Check (PNG/SVG by content, size, SVG sanitised), store, and use as the issuer
+    Profile's ``image`` in credentials issued from now on."""
+    from .. import uploads
+
+    accounts.require_coordinator(session, actor, organisation.id)
+    stored = uploads.store_image(data, upload_dir=upload_dir, max_bytes=max_bytes,
+                                 field_name=field_name)
+    organisation.image_path = stored.name
+    session.flush()
+    return stored
+
+
+def remove_image(session: Session, actor: User, organisation: Organisation) -> None:
+    accounts.require_coordinator(session, actor, organisation.id)
+    organisation.image_path = None
+    session.flush()

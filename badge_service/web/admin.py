@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import uploads
 from ..api.accounts import display_did
 from ..clock import utcnow
 from ..db import db
@@ -84,6 +85,15 @@ def organisation_edit(organisation_id: uuid.UUID) -> Any:
     if request.method == "POST":
         try:
             organisations.update(db.session, _actor(), org, _org_form())
+            upload = request.files.get("image")
+            if upload is not None and upload.filename:
+                limit = current_app.config["MAX_UPLOAD_BYTES"]
+                organisations.set_image(db.session, _actor(), org,
+                                        uploads.read_limited(upload.stream, limit, "image"),
+                                        upload_dir=current_app.config["UPLOAD_DIR"],
+                                        max_bytes=limit)
+            elif request.form.get("remove_image") == "on":
+                organisations.remove_image(db.session, _actor(), org)
         except ServiceError as exc:
             flash_error(exc)
             return render_template("admin/organisation_form.html", org=org,
