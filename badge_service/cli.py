@@ -78,16 +78,29 @@ def run_service(action):  # type: ignore[no-untyped-def]
 @main.command("init")
 @with_appcontext
 def init_command() -> None:
-    """Create the database schema (migrate to head) and the keys folder."""
+    """Create the database schema (migrate to head), the keys folder, and a signing key for
+    every organisation that has none."""
     from pathlib import Path
 
     from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from .clock import utcnow
+    from .db import db
+    from .keyring import current_keyring
+    from .models import Organisation
 
     upgrade()
     keys = Path(current_app.config["KEYS_DIR"])
     keys.mkdir(mode=0o700, parents=True, exist_ok=True)
     click.echo(f"database ready: {current_app.config['DATABASE_URL'].split('@')[-1]}")
     click.echo(f"keys folder: {keys}")
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.slug)).all()
+    if organisations and not current_app.config["KEY_PASSPHRASE"]:
+        raise click.ClickException("set BADGE_KEY_PASSPHRASE to create the signing keys")
+    for organisation in organisations:
+        key_id = current_keyring().ensure_key(organisation, now=utcnow())
+        click.echo(f"  {organisation.slug}: active key {key_id}")
 
 
 @main.group("users")

@@ -66,17 +66,29 @@ class Keyring:
         return organisations.did_web(organisation, self.public_base_url,
                                      self.host_organisation)
 
+    @staticmethod
+    def _active_info(store: KeyStore) -> Any:
+        """The active key's metadata, read from the index without decrypting anything
+        (decryption is deliberately slow; the decrypted key is cached by :meth:`_load`)."""
+        for info in store.list():
+            if info.status == "active" and info.algorithm == ALGORITHM:
+                return info
+        return None
+
     def ensure_key(self, organisation: Organisation, *, now: datetime) -> str:
         """Create the organisation's first key if it has none; return the active key id."""
         store = self._store(organisation)
-        try:
-            return store.active(ALGORITHM).info.key_id
-        except CredentialsError:
-            pass
+        info = self._active_info(store)
+        if info is not None:
+            return info.key_id
         try:
             return store.generate(key_id=f"{organisation.slug}-1", algorithm=ALGORITHM,
                                   now=now).info.key_id
         except CredentialsError as exc:
+            # Another worker may have created it meanwhile: use theirs.
+            info = self._active_info(store)
+            if info is not None:
+                return info.key_id
             raise KeyringError(f"cannot create a signing key: {exc.detail}") from None
 
     def rotate(self, organisation: Organisation, *, now: datetime) -> str:
@@ -106,14 +118,13 @@ class Keyring:
     def identity(self, organisation: Organisation) -> IssuerIdentity:
         """The issuer id and active key: did:web (key id as fragment) or the key's did:key."""
         store = self._store(organisation)
-        try:
-            info = store.active(ALGORITHM).info
-        except CredentialsError:
+        info = self._active_info(store)
+        if info is None:
             raise KeyringError(
                 f"organisation {organisation.slug} has no signing key; run "
                 f"'badge-service keys rotate --organisation {organisation.slug}' or "
                 "'badge-service init'"
-            ) from None
+            )
         key = self._load(store, organisation, info.key_id)
         if organisation.did_method == "key":
             return IssuerIdentity(key.did_key, key.did_key_vm, info.key_id, key)

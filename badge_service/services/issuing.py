@@ -330,6 +330,8 @@ def issue(session: Session, achievement: Achievement, recipient: User, *, issuin
           level: FrameworkItem | None, request_key: str | None) -> IssuedCredential:
     """Sign and store one credential (the caller has validated and authorised)."""
     organisation = achievement.programme.organisation
+    # An organisation gets its first key when it first issues (cheap once it exists).
+    issuing.keyring.ensure_key(organisation, now=issuing.now)
     identity = issuing.keyring.identity(organisation)
     credential_id = uuid.uuid4()
     allocation = status_lists.allocate(session, organisation, STATUS_PURPOSE,
