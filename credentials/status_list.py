@@ -275,6 +275,14 @@ def _gunzip(data: bytes, max_bytes: int) -> bytes:
 # --- allocation ---------------------------------------------------------------------------
 
 
+def _safe_detail(exc: BaseException) -> str:
+    """What an injected collaborator's failure may say in a verification report: our own
+    errors' details (written for people), never another exception's text (it could carry
+    internal host names or paths)."""
+    detail = getattr(exc, "detail", None)
+    return detail if isinstance(detail, str) and detail else type(exc).__name__
+
+
 def random_free_index(
     is_used: Callable[[int], bool] | Iterable[int],
     size: int = MIN_ENTRIES,
@@ -600,7 +608,7 @@ class _Checker:
             fetched = self._fetch(url)
         # As for Bitstring lists: whatever the caller's fetcher raises, the status is unknown.
         except Exception as exc:
-            detail = getattr(exc, "detail", None) or str(exc) or type(exc).__name__
+            detail = _safe_detail(exc)
             raise _ListUnusable(
                 LIST_UNAVAILABLE, f"revocation list {url} could not be retrieved: {detail}"
             ) from exc
@@ -726,7 +734,7 @@ class _Checker:
         # The fetcher is the caller's code and the network's failures are many; whatever it
         # raises, the status is simply unavailable, and check_status must not raise.
         except Exception as exc:
-            detail = getattr(exc, "detail", None) or str(exc) or type(exc).__name__
+            detail = _safe_detail(exc)
             raise _ListUnusable(
                 LIST_UNAVAILABLE, f"status list {url} could not be retrieved: {detail}"
             ) from exc
@@ -749,7 +757,7 @@ class _Checker:
                 verified = self._verify(document)
             # Same reasoning as for the fetcher: a failing verifier means an unverified list.
             except Exception as exc:
-                detail = getattr(exc, "detail", None) or str(exc) or type(exc).__name__
+                detail = _safe_detail(exc)
                 raise _ListUnusable(
                     LIST_INVALID, f"status list {url} could not be verified: {detail}"
                 ) from exc
