@@ -69,6 +69,8 @@ SETTINGS: dict[str, Setting] = {
     "VC_API_OPEN_ISSUE_FROM_LOOPBACK": Setting(bool, False, "local conformance runs only: accept "
                                                "VC-API issue requests without a token from "
                                                "loopback addresses (logged loudly)"),
+    "VERIFY_RATE_PER_MINUTE": Setting(int, 60, "public verifications per client address per "
+                                      "minute and worker (0: no limit)"),
     "TESTING": Setting(bool, False, "test mode"),
     "WTF_CSRF_ENABLED": Setting(bool, True, "CSRF protection of forms (tests may turn it off)"),
 }
@@ -144,6 +146,8 @@ def _validate(config: dict[str, Any]) -> None:
             f"PUBLIC_BASE_URL must be an absolute http(s) URL without a trailing slash, "
             f"not {base!r}"
         )
+    if config["VERIFY_RATE_PER_MINUTE"] < 0:
+        raise ConfigError("VERIFY_RATE_PER_MINUTE must be 0 (no limit) or more")
     if not 14 <= config["KEY_SCRYPT_LOG_N"] <= 22:
         raise ConfigError("KEY_SCRYPT_LOG_N must be between 14 and 22")
     for name in ("MAX_UPLOAD_BYTES", "MAX_IMPORT_BYTES", "PAGE_SIZE", "MAX_PAGE_SIZE",

@@ -73,3 +73,14 @@ class UnsupportedMediaType(ServiceError):
     status = 415
     problem = "unsupported-media-type"
     title = "Unsupported media type"
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+    problem = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        #: Seconds until a new attempt can succeed; sent as the Retry-After header.
+        self.retry_after = retry_after

@@ -100,6 +100,7 @@ def _test_config(url: str, folder: Path) -> dict:
         "KEYS_DIR": str(folder / "keys"),
         "KEY_PASSPHRASE": "test passphrase for keys",
         "KEY_SCRYPT_LOG_N": 14,  # fast key files in tests; production keeps the default
+        "VERIFY_RATE_PER_MINUTE": 0,  # test_ratelimit.py turns the limit on
         "OUTBOX_DIR": str(folder / "outbox"),
         "UPLOAD_DIR": str(folder / "uploads"),
         "WTF_CSRF_ENABLED": False,

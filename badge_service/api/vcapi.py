@@ -43,6 +43,7 @@ from ..errors import (
 from ..extensions import csrf
 from ..keyring import current_keyring
 from ..problems import PROBLEM_JSON, problem_type
+from ..ratelimit import limited
 from ..services import verification as service
 from ..web.verify import current_fetcher, local_documents, read_upload, uploaded_files
 from .openapi import operation
@@ -234,6 +235,7 @@ def _enveloped(value: Any) -> Any:
 
 
 @bp.post("/credentials/verify")
+@limited("verify")
 def public_verify_credential() -> Any:
     body = json_body()
     _only(body, {"verifiableCredential", "options"})
@@ -262,6 +264,7 @@ def _proofs(document: dict[str, Any]) -> list[Any]:
 
 
 @bp.post("/presentations/verify")
+@limited("verify")
 def public_verify_presentation() -> Any:
     body = json_body()
     _only(body, {"verifiablePresentation", "presentation", "options"})
@@ -317,6 +320,7 @@ def _language(wanted: str | None) -> str:
 @operation("/verify", "POST", summary="Verify credentials (public): URLs, credentials, or "
            "uploaded files (multipart field 'files'); one plain-language report per credential",
            tag="verification", body=VerifyRequest, auth=False)
+@limited("verify")
 def public_verify() -> Any:
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     inputs: list[service.Input] = []

@@ -22,7 +22,7 @@ from ..errors import (
     FieldError,
     Forbidden,
     NotFound,
-    ServiceError,
+    TooManyRequests,
     ValidationFailed,
 )
 from ..models import ApiToken, EmailToken, LoginFailure, Organisation, OrganisationRole, User
@@ -43,15 +43,8 @@ LOGIN_FAILURES_PER_IP = 50
 EMAIL_LINKS_PER_HOUR = 5
 
 
-class TooManyAttempts(ServiceError):
-    status = 429
-    problem = "too-many-requests"
+class TooManyAttempts(TooManyRequests):
     title = "Too many attempts"
-
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        #: Seconds until a new attempt can succeed; sent as the Retry-After header.
-        self.retry_after = retry_after
 
 
 def _clean_text(value: str | None, limit: int) -> str | None:

@@ -20,6 +20,7 @@ from ..db import db
 from ..errors import ServiceError
 from ..fetcher import GuardedFetcher
 from ..keyring import current_keyring
+from ..ratelimit import limited
 from ..services import verification as service
 
 bp = Blueprint("verify", __name__)
@@ -135,6 +136,7 @@ def _human_size(size: int) -> str:
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@limited("verify")
 def public_verify() -> Any:
     language = page_language()
     limit = current_app.config["MAX_UPLOAD_BYTES"]
