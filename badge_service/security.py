@@ -11,8 +11,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from .errors import FieldError, ValidationFailed
 
-# argon2id with the library's current defaults (RFC 9106 "low memory" profile).
-_hasher = PasswordHasher()
+#: argon2id with the library's current defaults (RFC 9106 "low memory" profile: 64 MiB, t=3).
+DEFAULT_HASHER = PasswordHasher()
+# The hasher in use. Only the test suite swaps it (tests/conftest.py), for a cheap one: at about
+# 150 ms a hash on a CI core, the real parameters were most of the suite's set-up time. Hashes it
+# makes are still argon2id. In production a hash with other parameters is re-made at log-in.
+_hasher = DEFAULT_HASHER
 MIN_PASSWORD_LENGTH = 12
 #: Longer inputs are refused before hashing: nobody types more, and hashing megabytes costs time.
 MAX_PASSWORD_LENGTH = 1024

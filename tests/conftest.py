@@ -35,6 +35,20 @@ def standards_dir(shared_dir: Path) -> Path:
     return shared_dir / "standards"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Cheap argon2id parameters for the suite (the real ones cost ~150 ms a hash on CI, and
+    most tests create several accounts). test_auth.py checks the production parameters."""
+    from argon2 import PasswordHasher
+
+    from badge_service import security
+
+    real = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = real
+
+
 # --- the service: one app per test, on SQLite and on PostgreSQL -----------------------------
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

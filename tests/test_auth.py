@@ -44,6 +44,17 @@ def mailbox(smtp_server):
 # --- password login, sessions, logout ----------------------------------------------------------
 
 
+def test_production_password_hashing_parameters():
+    """The suite hashes with cheap parameters (conftest); the service keeps RFC 9106's."""
+    from argon2 import Type, extract_parameters
+
+    real = extract_parameters(security.DEFAULT_HASHER.hash("correct horse battery staple"))
+    assert real.type is Type.ID
+    assert real.memory_cost >= 65536
+    assert real.time_cost >= 3
+    assert real.parallelism >= 4
+
+
 def test_password_is_hashed_with_argon2id(app, session):
     user = make_user("ana@example.org")
     assert user.password_hash.startswith("$argon2id$")
