@@ -62,6 +62,64 @@ def test_did_web_document_lists_active_and_retired_keys(app, client, organisatio
     assert client.get("/issuers/unknown/did.json").status_code == 404
 
 
+@pytest.fixture
+def host_client(app_config, request):
+    """A client of an app where lille-lab is the host organisation (did:web:<host>)."""
+    app_config["HOST_DID_ORGANISATION"] = "lille-lab"
+    app = request.getfixturevalue("app")
+    # If `app` had been built before this fixture ran, the setting would be silently missing.
+    assert app.config["HOST_DID_ORGANISATION"] == "lille-lab"
+    return app.test_client()
+
+
+def test_host_organisation_did_is_the_host_itself(host_client, organisation):
+    keyring = current_keyring()
+    first = keyring.ensure_key(organisation, now=NOW)
+    identity = keyring.identity(organisation)
+    assert identity.issuer_id == "did:web:badges.example.org"
+    second = keyring.rotate(organisation, now=NOW)
+
+    response = host_client.get("/.well-known/did.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/did+json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    document = response.json
+    assert document["id"] == "did:web:badges.example.org"
+    listed = {vm["id"] for vm in document["verificationMethod"]}
+    # The retired key stays listed: credentials it signed must keep verifying.
+    assert listed == {f"did:web:badges.example.org#{first}",
+                      f"did:web:badges.example.org#{second}"}
+    assert set(document["assertionMethod"]) == listed
+    assert {vm["controller"] for vm in document["verificationMethod"]} == {document["id"]}
+    resolver = _served_resolver(host_client)
+    for key_id in (first, second):
+        method = resolver.resolve_verification_method(f"did:web:badges.example.org#{key_id}")
+        assert "assertionMethod" in method.relationships
+
+    # did:web:badges.example.org:issuers:lille-lab is nobody's DID: nothing is served for it.
+    assert host_client.get("/issuers/lille-lab/did.json").status_code == 404
+
+
+def test_other_organisations_keep_their_path_did_beside_the_host(host_client, session,
+                                                                  organisation):
+    other = Organisation(slug="edulab", name="eduLAB", did_method="web", created_at=NOW)
+    session.add(other)
+    session.commit()
+    keyring = current_keyring()
+    key_id = keyring.ensure_key(other, now=NOW)
+    response = host_client.get("/issuers/edulab/did.json")
+    assert response.status_code == 200
+    did = "did:web:badges.example.org:issuers:edulab"
+    assert response.json["id"] == did
+    assert {vm["id"] for vm in response.json["verificationMethod"]} == {f"{did}#{key_id}"}
+
+
+def test_without_a_host_organisation_the_host_has_no_did(client, organisation):
+    current_keyring().ensure_key(organisation, now=NOW)
+    assert client.get("/.well-known/did.json").status_code == 404
+    assert client.get("/issuers/lille-lab/did.json").status_code == 200
+
+
 def test_did_key_organisations_have_no_did_web_document(app, client, session, organisation):
     organisation.did_method = "key"
     session.commit()

@@ -47,6 +47,11 @@ def _did_document(slug: str) -> Response:
 
 @bp.get("/issuers/<slug>/did.json")
 def public_did_document(slug: str) -> Any:
+    if slug == current_app.config.get("HOST_DID_ORGANISATION"):
+        # The host organisation's DID is did:web:<host> (/.well-known/did.json); no one's DID
+        # is did:web:<host>:issuers:<its slug>, so a document here would claim an identifier
+        # (its "id" would not even match the URL's DID) that resolvers must not accept.
+        abort(404)
     return _did_document(slug)
 
 
