@@ -8,8 +8,11 @@ A maintainer tool, never used at run time (the service only reads the committed 
 
 Each manifest entry's ``origin`` says where its bytes come from: a PyPI wheel or sdist
 (``pip download``) or an npm tarball (``npm pack``), the member path inside that archive and,
-for a context published only as a CommonJS module, how to cut the JSON text out of it. Nothing
-is installed and no archive is unpacked to disk: members are read straight from the archive.
+for a context published only as a CommonJS module, how to cut the JSON text out of it
+(``extract``). Where a package ships a document re-indented, ``transform`` names the one
+deterministic rewrite that gives back the published bytes (see :data:`TRANSFORMS`); the bundled
+file is the transformed output, so its sha256 is the canonical one. Nothing is installed and no
+archive is unpacked to disk: members are read straight from the archive.
 
 Exit status: 0 when every file matches its pinned sha256, 1 otherwise. A mismatch means the
 upstream package changed (or the pin is wrong): review the difference before ``--accept``, and
@@ -106,6 +109,39 @@ def extract(data: bytes, how: str | None) -> bytes:
     raise RefreshError(f"unknown extract rule {how!r}")
 
 
+def _json_reindent_4(data: bytes) -> bytes:
+    # json.loads keeps member order and json.dumps(indent=4) writes "key": value with
+    # 4-space levels and no trailing newline, which is exactly how 1EdTech publishes
+    # extensions.json; ensure_ascii=False keeps non-ASCII characters as they are published.
+    return json.dumps(json.loads(data), indent=4, ensure_ascii=False).encode("utf-8")
+
+
+#: The ``transform`` rules an origin may name, applied after ``extract``. Each is a pure
+#: function of the member's bytes, so anyone re-running this script derives the same file.
+#: Only a rule that reproduces the canonical bytes exactly belongs here: a file that no rule
+#: reproduces stays as the package ships it, marked ``byte_identical: false``.
+TRANSFORMS = {"json-reindent-4": _json_reindent_4}
+
+
+def transform(data: bytes, how: str | None) -> bytes:
+    """Apply an origin's ``transform`` rule (after ``extract``) to a member's bytes."""
+    if how is None:
+        return data
+    rule = TRANSFORMS.get(how)
+    if rule is None:
+        raise RefreshError(f"unknown transform rule {how!r}")
+    try:
+        return rule(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RefreshError(f"transform {how!r} failed: {exc}") from exc
+
+
+def derive(archive: Path, origin: dict) -> bytes:
+    """The bytes an ``origin`` yields: its member, then ``extract``, then ``transform``."""
+    data = extract(read_member(archive, origin["member"]), origin.get("extract"))
+    return transform(data, origin.get("transform"))
+
+
 def refresh(*, write: bool, accept: bool, log=print) -> bool:
     """Fetch every manifest entry; return True when all match their pinned sha256."""
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
@@ -121,7 +157,7 @@ def refresh(*, write: bool, accept: bool, log=print) -> bool:
                     folder = Path(tmp) / f"a{len(archives)}"
                     folder.mkdir()
                     archives[key] = download(origin, folder)
-                data = extract(read_member(archives[key], origin["member"]), origin.get("extract"))
+                data = derive(archives[key], origin)
                 digest = hashlib.sha256(data).hexdigest()
                 target = ROOT / entry["file"]
                 current = target.read_bytes() if target.exists() else None

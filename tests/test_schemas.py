@@ -2,8 +2,9 @@
 
 The oracle is ``../shared/standards/README.md``, which lists the canonical sha256 of each
 context and schema as published by W3C / 1EdTech. Every bundled file must carry exactly those
-bytes, or — where no registry package ships them byte for byte — be marked
-``byte_identical: false`` and be JSON-equal to the canonical file.
+bytes (taken as a registry package ships them, or through the documented ``transform`` that
+gives them back), or — where neither reproduces them — be marked ``byte_identical: false`` and
+be JSON-equal to the canonical file.
 """
 
 from __future__ import annotations
@@ -119,6 +120,42 @@ def test_bundled_file_matches_canonical_sha256(
         assert json.loads(data) == canonical_doc
 
 
+def test_extensions_context_is_the_published_bytes(readme_rows: dict) -> None:
+    # Pinned separately from the parametrized check: that one accepts a JSON-equal file when an
+    # entry says byte_identical false, and this file must stay the exact published bytes.
+    [entry] = [e for e in MANIFEST["contexts"] if e["url"] == _OB + "extensions.json"]
+    canonical = readme_rows["contexts/ob-v3p0/extensions.json"]["sha256"]
+    assert canonical == "146f85aa16effd7ca1da8056eb443f53ce1eca8a34186cb062832c0a97d889c3"
+    assert _sha((schemas.ROOT / entry["file"]).read_bytes()) == canonical
+    assert entry["sha256"] == canonical
+    assert entry["byte_identical"] is True
+    assert entry["origin"]["transform"] == "json-reindent-4"
+
+
+_WHEEL_ENTRIES = [
+    (section, e) for section, e in ENTRIES
+    if e["origin"]["registry"] == "pypi" and e["origin"]["package"] == "openbadgeslib"
+    and e["origin"]["archive"] == "wheel"
+]
+
+
+@pytest.mark.parametrize(("section", "entry"), _WHEEL_ENTRIES, ids=_ids(_WHEEL_ENTRIES))
+def test_wheel_entries_derive_from_the_installed_package(section: str, entry: dict) -> None:
+    # openbadgeslib is a pinned test dependency installed from the same wheel the manifest
+    # names, so its files are the registry bytes: derive each bundled file from them offline,
+    # exactly as refresh.py does from a fresh download (member, extract, then transform).
+    from importlib.metadata import distribution
+
+    origin = entry["origin"]
+    dist = distribution(origin["package"])
+    assert dist.version == origin["version"], "the test extra pins another openbadgeslib"
+    member = Path(str(dist.locate_file(origin["member"])))
+    data = refresh.transform(
+        refresh.extract(member.read_bytes(), origin.get("extract")), origin.get("transform")
+    )
+    assert data == (schemas.ROOT / entry["file"]).read_bytes()
+
+
 def test_the_303_url_serves_the_2026_edit_with_jti_and_endorsement_jwt() -> None:
     ctx = schemas.bundled_documents("contexts")[
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -145,6 +182,13 @@ def test_manifest_entry_shape(section: str, entry: dict) -> None:
     origin = entry["origin"]
     assert origin["registry"] in {"pypi", "npm"}
     assert {"package", "version", "archive", "member"} <= set(origin)
+    assert set(origin) <= {"registry", "package", "version", "archive", "member", "extract",
+                           "transform"}, "an origin key refresh.py does not know"
+    if "transform" in origin:
+        assert origin["transform"] in refresh.TRANSFORMS
+        # A transform exists only to give back the published bytes; if it does not, the
+        # entry must say so (byte_identical false) and bundle the package's bytes untouched.
+        assert entry["byte_identical"], "a transform that does not reproduce the original"
     if section == "json_schemas":
         assert entry["kind"] in {"AchievementCredential", "EndorsementCredential", "Profile"}
         assert entry["variant"] in {"jsonld", "formal"}
@@ -220,6 +264,26 @@ def test_refresh_cuts_the_json_out_of_a_commonjs_module() -> None:
     assert refresh.extract(payload, None) == payload
     with pytest.raises(refresh.RefreshError):
         refresh.extract(payload, "unknown-rule")
+
+
+def test_refresh_reindent_transform_restores_the_published_layout(standards_dir: Path) -> None:
+    published = (standards_dir / "contexts/ob-v3p0/extensions.json").read_bytes()
+    for variant in (
+        # openbadgeslib's layout: 2-space indent, CRLF line ends.
+        json.dumps(json.loads(published), indent=2).replace("\n", "\r\n").encode() + b"\r\n",
+        json.dumps(json.loads(published), separators=(",", ":")).encode(),
+        published,
+    ):
+        assert refresh.transform(variant, "json-reindent-4") == published
+    # Non-ASCII text stays as it is, UTF-8 encoded, as the 1EdTech files carry it.
+    assert refresh.transform('{"a": "é"}'.encode(), "json-reindent-4") == (
+        '{\n    "a": "é"\n}'.encode()
+    )
+    assert refresh.transform(b"{}", None) == b"{}"
+    with pytest.raises(refresh.RefreshError, match="unknown transform"):
+        refresh.transform(b"{}", "json-reindent-8")
+    with pytest.raises(refresh.RefreshError, match="failed"):
+        refresh.transform(b"not json", "json-reindent-4")
 
 
 def test_refresh_reads_members_from_zip_and_tar(tmp_path: Path) -> None:
