@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +13,24 @@ from factories import make_credential
 from credentials.data_integrity import add_proof
 from credentials.keys import KeyPair
 
-ldp = pytest.importorskip("openbadgeslib.ob3.ldp", reason="openbadgeslib[ldp] is a test extra")
+
+def _import_openbadgeslib_ldp():
+    """openbadgeslib.ob3.ldp, the independent verifier these tests run.
+
+    It is a test extra: a developer's clone without it skips these tests and says so. Under CI
+    (``CI`` set) the extra is always installed, so its absence is a failure, never a silent
+    skip — the same rule as ``require_shared`` in conftest.py.
+    """
+    try:
+        return importlib.import_module("openbadgeslib.ob3.ldp")
+    except ImportError as exc:
+        message = f"openbadgeslib[ldp] (a test extra) cannot be imported: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " — required under CI", pytrace=False)
+        pytest.skip(message, allow_module_level=True)
+
+
+ldp = _import_openbadgeslib_ldp()
 
 pytestmark = pytest.mark.interop
 
@@ -44,3 +63,18 @@ def test_openbadgeslib_rejects_another_issuers_key(issued):
     stranger = KeyPair.generate("Ed25519")
     with pytest.raises(ldp.OB3VerificationError):
         ldp.OB3LdpVerifier.for_issuer_did(stranger.did_key).verify(deepcopy(signed))
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", pytest.fail.Exception),
+                                             (None, pytest.skip.Exception)])
+def test_missing_openbadgeslib_fails_under_ci_and_skips_elsewhere(monkeypatch, ci, outcome):
+    def missing(name: str):
+        raise ModuleNotFoundError(f"No module named {name!r}")
+
+    monkeypatch.setattr(importlib, "import_module", missing)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="openbadgeslib"):
+        _import_openbadgeslib_ldp()
