@@ -242,6 +242,13 @@ def award(session: Session, actor: User | None, achievement: Achievement,
         result.outcomes.append(AwardOutcome(user.email, "issued", credential, row.row))
     for user in {o.credential.recipient for o in result.outcomes if o.outcome == "issued"}:
         result.composites.extend(award_composites(session, user, achievement, issuing=issuing))
+    if issuing.notify:
+        # Queued only once everything is issued: SQLAlchemy fires its after_commit event when
+        # a *savepoint* is released too (status allocation uses savepoints), and a savepoint
+        # rolled back drops the queue, so mail queued between two issues could leave before
+        # the real commit — or be lost.
+        for credential in result.issued:
+            _notify(credential, credential.recipient, credential.achievement, issuing)
     return result
 
 
@@ -328,7 +335,8 @@ def build_credential(achievement: Achievement, recipient: User, *, credential_id
 def issue(session: Session, achievement: Achievement, recipient: User, *, issuing: Issuing,
           awarded_by: User | None, narrative: str | None, evidence_url: str | None,
           level: FrameworkItem | None, request_key: str | None) -> IssuedCredential:
-    """Sign and store one credential (the caller has validated and authorised)."""
+    """Sign and store one credential (the caller has validated and authorised, and emails
+    the recipient: see :func:`award`)."""
     organisation = achievement.programme.organisation
     # An organisation gets its first key when it first issues (cheap once it exists).
     issuing.keyring.ensure_key(organisation, now=issuing.now)
@@ -361,8 +369,6 @@ def issue(session: Session, achievement: Achievement, recipient: User, *, issuin
         state=STATE_ACTIVE)
     session.add(credential)
     session.flush()
-    if issuing.notify:
-        _notify(credential, recipient, achievement, issuing)
     return credential
 
 
