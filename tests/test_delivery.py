@@ -155,6 +155,8 @@ def test_page_shows_the_credential(app, session, client, world):
     assert "/static/copy.js" in html
     assert "<script>" not in html
     assert "onclick" not in html
+    # Its own icon: without one, browsers ask for /favicon.ico and log a 404 on every visit.
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in html
     # Every download is offered (the PDF comes from the certificates module).
     for path in ("credential.json", "credential.jwt", "badge.svg", "certificate.pdf?lang=fr"):
         assert f"/credentials/{credential.id}/{path}" in html, path
