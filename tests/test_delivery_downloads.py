@@ -3,6 +3,8 @@ API)."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from accounts_helpers import bearer, login
 from factories import tiny_png
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from badge_service.clock import utcnow
 from badge_service.keyring import current_keyring
 from badge_service.models import User
-from badge_service.services import achievements, issuing
+from badge_service.services import achievements, delivery, issuing
 from credentials import baking
 from credentials.did import Resolver
 from credentials.jwt import verify_jwt
@@ -176,10 +178,38 @@ def test_baked_images_from_an_svg_picture(app, session, client, world):
     assert svg.status_code == 200
     assert b"<circle" in svg.data  # the achievement's own drawing
     check_verifies(svg.data, credential.document)
-    png = client.get(f"/credentials/{credential.id}/badge.png",
-                     headers={"Accept": "application/json"})
-    assert png.status_code == 404
-    assert "SVG" in png.json["detail"]
+    # No SVG rasteriser: the baked PNG is the default badge drawn as PNG, still carrying the
+    # credential, so every credential has a baked PNG.
+    png = client.get(f"/credentials/{credential.id}/badge.png")
+    assert png.status_code == 200
+    assert png.mimetype == "image/png"
+    assert png.headers["Content-Disposition"] == (
+        'attachment; filename="numefa-education-a-l-informatique.png"')
+    assert baking.unbake(png.data) == credential.document
+    check_verifies(png.data, credential.document)
+    drawn = delivery.default_badge_png_for(credential)
+    assert _pixels(png.data) == _pixels(drawn)
+    page = client.get(f"/credentials/{credential.id}").get_data(as_text=True)
+    assert "/badge.png" in page
+    assert "/badge.svg" in page
+    # Link previews get a PNG too (they ignore SVG), never the uploaded SVG.
+    og_image = f"https://badges.example.org/credentials/{credential.id}/image.png"
+    assert f'<meta property="og:image" content="{og_image}">' in page
+    assert '<meta property="og:image:type" content="image/png">' in page
+    preview = client.get(f"/credentials/{credential.id}/image.png")
+    assert preview.status_code == 200
+    assert preview.mimetype == "image/png"
+    assert _pixels(preview.data) == _pixels(drawn)
+    me = bearer(credential.recipient)
+    [entry] = client.get("/api/v1/me/credentials", headers=me).json["items"]
+    assert entry["links"]["baked_png"] == f"{BASE}/credentials/{credential.id}/badge.png"
+
+
+def _pixels(png: bytes) -> bytes:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGBA").tobytes()
 
 
 # --- the participant's own list --------------------------------------------------------------

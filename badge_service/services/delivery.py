@@ -18,8 +18,11 @@ Decisions:
   given and family names are used instead, or nothing.
 * The badge image is the one the document names (``achievement.image``, a content-addressed
   upload of ours), so baked images match what was signed even if the achievement's image is
-  replaced later. Without one, a default SVG badge is generated from the achievement name.
-  Only a PNG source can be baked as PNG; an SVG (or the default) is offered as SVG only.
+  replaced later. Without one, a default badge is drawn from the achievement name (SVG and
+  PNG). Every credential has both baked forms: a PNG picture is also wrapped in an SVG; an SVG
+  picture cannot be rasterised (no SVG renderer among our dependencies), so its baked PNG —
+  and its link-preview PNG — is the default drawn badge instead (PNG-only backpacks still get
+  the credential; the SVG download keeps the achievement's own drawing).
 * The VC-JWT form is the one stored at issue time. For credentials issued before that was
   stored, it is signed on demand only while the signing key is still the organisation's active
   key: retired keys never sign anything new, so afterwards the answer is a clear 409.
@@ -368,12 +371,12 @@ def credential_page(session: Session, credential: IssuedCredential, *, language:
     if translate and (organisation.name_i18n or {}).get(language):
         issuer_name = organisation.name_i18n[language]
     image = badge_source(credential, public_base_url=public_base_url, upload_dir=upload_dir)
-    if image.upload_name:
-        image_path = f"/uploads/{image.upload_name}"
+    image_path = (f"/uploads/{image.upload_name}" if image.upload_name
+                  else f"/credentials/{credential.id}/image.svg")
+    if image.png_upload and image.upload_name:
         image_url = uploads.public_url(public_base_url, image.upload_name)
     else:
-        image_path = f"/credentials/{credential.id}/image.svg"
-        # Link previews ignore SVG: they get the PNG drawing of the same badge.
+        # Link previews ignore SVG: they get a PNG (the default badge, drawn as PNG).
         image_url = f"{public_base_url}/credentials/{credential.id}/image.png"
     issuer_url = issuer.get("url") if isinstance(issuer.get("url"), str) else None
     return CredentialPage(
@@ -400,7 +403,7 @@ def credential_page(session: Session, credential: IssuedCredential, *, language:
         status=display_status(credential, now),
         image_path=image_path,
         image_url=image_url,
-        image_type=uploads.CONTENT_TYPES["png" if image.upload_name is None else image.kind],
+        image_type=uploads.CONTENT_TYPES["png"],
         baked_kinds=image.baked_kinds,
         evidence=_evidence(document),
     )
@@ -555,12 +558,13 @@ class BadgeSource:
 
     @property
     def baked_kinds(self) -> tuple[str, ...]:
-        # A PNG picture fits in an SVG too (as a data: image); drawing an uploaded SVG as PNG
-        # would need a rasteriser, so SVG pictures are offered as SVG only. The default badge
-        # is drawn here in both formats.
-        if self.upload_name is None:
-            return ("png", "svg")
-        return ("png", "svg") if self.kind == "png" else ("svg",)
+        # Always both: see the module docstring for what each is drawn from.
+        return ("png", "svg")
+
+    @property
+    def png_upload(self) -> bool:
+        """Whether the PNG forms show the uploaded picture itself (else the default badge)."""
+        return self.upload_name is not None and self.kind == "png"
 
 
 def badge_source(credential: IssuedCredential, *, public_base_url: str,
@@ -606,12 +610,10 @@ def baked_badge(credential: IssuedCredential, kind: str, *, public_base_url: str
     """The badge image with the signed credential baked in, as ``kind`` ("png" or "svg")."""
     source = badge_source(credential, public_base_url=public_base_url, upload_dir=upload_dir)
     if kind not in source.baked_kinds:
-        raise NotFound("this badge's picture is an SVG drawing, so it is offered as a baked "
-                       "SVG image only: download badge.svg instead")
-    if kind == "png" and source.upload_name is None:
-        return baking.bake_png(default_badge_png_for(credential), credential.document)
+        raise NotFound(f"no baked {kind} form")
     if kind == "png":
-        return baking.bake_png(source.data, credential.document)
+        picture = source.data if source.png_upload else default_badge_png_for(credential)
+        return baking.bake_png(picture, credential.document)
     svg = (source.data if source.kind == "svg"
            else _svg_around_png(source.data, achievement_name(credential)))
     return baking.bake_svg(svg, credential.document)

@@ -176,11 +176,12 @@ def public_credential_image(credential_id: uuid.UUID) -> Any:
 
 @bp.get("/credentials/<uuid:credential_id>/image.png")
 def public_credential_image_png(credential_id: uuid.UUID) -> Any:
-    """The badge picture as PNG, for link previews (which ignore SVG)."""
+    """The badge picture as PNG, for link previews (which ignore SVG): an uploaded PNG, else
+    the default badge drawn as PNG (an uploaded SVG cannot be rasterised here)."""
     credential = _credential(credential_id)
     source = delivery.badge_source(credential, public_base_url=_base(),
                                    upload_dir=_upload_dir())
-    if source.upload_name is not None:
+    if source.png_upload:
         return redirect(url_for("programmes.upload_file", name=source.upload_name))
     data = delivery.default_badge_png_for(credential)
     return _conditional(Response(data, mimetype="image/png"), data)
