@@ -182,6 +182,41 @@ def test_csv_only_framework_round_trips(session, people):
     assert case.core(reparsed) == case.core(case.parse_csv(text.decode(), language="fr").package)
 
 
+def test_hierarchy_of_any_depth(session, people):
+    """Areas → competences → sub-competences → criteria (four levels) survive import, the tree
+    view, CASE export and re-import: nothing in the model assumes two levels."""
+    coordinator, lille = people["coordinator"], people["lille"]
+    text = (
+        "identifier;parent_identifier;human_code;item_type;label_fr;label_en;position\n"
+        "bloc;;B1;area;Bloc un;Block one;1\n"
+        "comp;bloc;B1.1;competence;Compétence;Competence;1\n"
+        "sous;comp;B1.1.a;competence;Sous-compétence;Sub-competence;1\n"
+        "crit;sous;B1.1.a.i;criterion;Critère;Criterion;1\n"
+        "crit2;sous;B1.1.a.ii;criterion;Critère deux;Criterion two;2\n"
+    ).encode()
+    version = do_import(session, coordinator, text, organisation_id=lille.id,
+                        title="Profondeur").version
+    assert [(item.human_code, depth) for item, depth in fw.tree(version)] == [
+        ("B1", 0), ("B1.1", 1), ("B1.1.a", 2), ("B1.1.a.i", 3), ("B1.1.a.ii", 3)]
+    by_code = {item.human_code: item for item in version.items}
+    chain, item = [], by_code["B1.1.a.ii"]
+    while item is not None:
+        chain.append(item.human_code)
+        item = next((i for i in version.items if i.id == item.parent_id), None)
+    assert chain == ["B1.1.a.ii", "B1.1.a", "B1.1", "B1"]
+    assert [i.human_code for i in fw.descendants(version, by_code["B1.1"])] == [
+        "B1.1", "B1.1.a", "B1.1.a.i", "B1.1.a.ii"]
+
+    exported = fw.export_case(version)
+    ids = {item["identifier"]: item["humanCodingScheme"] for item in exported["CFItems"]}
+    parents = {ids[a["originNodeURI"]["identifier"]]: ids.get(a["destinationNodeURI"]["identifier"])
+               for a in exported["CFAssociations"] if a["associationType"] == "isChildOf"}
+    assert parents["B1.1.a.i"] == "B1.1.a"
+    assert parents["B1.1.a"] == "B1.1"
+    assert parents["B1.1"] == "B1"
+    assert do_import(session, coordinator, json.dumps(exported).encode()).created_version is False
+
+
 def test_bad_import_writes_nothing_and_lists_every_error(session, people, fixture_bytes):
     data = json.loads(fixture_bytes["digcompedu.json"])
     data["CFItems"][12]["identifier"] = data["CFItems"][3]["identifier"]

@@ -189,13 +189,13 @@ def tree(version: FrameworkVersion) -> list[tuple[FrameworkItem, int]]:
 
 
 def descendants(version: FrameworkVersion, item: FrameworkItem) -> list[FrameworkItem]:
-    """The item and everything under it, parents before children."""
+    """The item and everything under it, in tree order (parents first, siblings in order)."""
     children = _children(version.items)
     out, stack = [], [item]
     while stack:
         current = stack.pop()
         out.append(current)
-        stack.extend(children.get(current.id, []))
+        stack.extend(reversed(children.get(current.id, [])))
     return out
 
 
