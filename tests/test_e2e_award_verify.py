@@ -3,7 +3,9 @@
 people, the signed JSON by content negotiation) and verified the way an employer's verifier
 would — every document it needs (DID documents, status lists) read from OUR served routes.
 
-Then: one field changed → tampered; revoke → revoked at once; suspend → suspended, reinstate →
+The files the participant downloads (PDF certificate, baked PNG and SVG) verify through the
+public ``POST /api/v1/verify`` as an employer would upload them. Then: one field changed →
+tampered; revoke → revoked at once (the downloaded files too); suspend → suspended, reinstate →
 valid; past validUntil → expired; key rotation (the CLI) keeps old credentials valid while new
 ones use the new key; and the Digital Bazaar verifier (Node.js) accepts what the service
 issues, checking status against the served status list, and rejects it once revoked.
@@ -12,6 +14,7 @@ issues, checking status against the served status list, and rejects it once revo
 from __future__ import annotations
 
 import copy
+import io
 import json
 import re
 import uuid
@@ -33,7 +36,6 @@ from credentials.did import Resolver
 from credentials.verify import verify
 
 BASE = "https://badges.example.org"
-PUBLIC_PAGE_RULE = "/credentials/<uuid:credential_id>"
 VC_LD_JSON = "application/vc+ld+json"
 STATUS_MAX_AGE = 300  # seconds: a revocation must reach verifiers within minutes
 
@@ -98,11 +100,6 @@ def served(client) -> Served:
     return Served(client)
 
 
-def has_public_page(app) -> bool:
-    return any(rule.rule == PUBLIC_PAGE_RULE and "GET" in rule.methods
-               for rule in app.url_map.iter_rules())
-
-
 def award(client, headers, achievement_id, emails, *, key=None, notify=True) -> list[dict]:
     response = client.post(f"/api/v1/achievements/{achievement_id}/awards",
                            json={"recipients": [{"email": e} for e in emails],
@@ -113,12 +110,10 @@ def award(client, headers, achievement_id, emails, *, key=None, notify=True) -> 
 
 
 def fetch_credential(app, client, headers, served: Served, credential: dict) -> dict:
-    """The signed credential from its public id URL (content negotiation) when the public
-    page exists; from the API otherwise."""
+    """The signed credential from its public id URL (content negotiation), checked to be
+    exactly what the trainers' API says was issued."""
     stored = client.get(f"/api/v1/credentials/{credential['id']}", headers=headers).json[
         "document"]
-    if not has_public_page(app):
-        return stored
     for media_type in (VC_LD_JSON, "application/ld+json", "application/json"):
         response = served.get(credential["url"], Accept=media_type)
         assert response.status_code == 200
@@ -127,15 +122,37 @@ def fetch_credential(app, client, headers, served: Served, credential: dict) -> 
     return stored
 
 
-def service_verdict(app, client, url: str) -> str | None:
-    """The verdict of the service's own public verification API for a credential URL, when
-    that API exists (it knows, from its records, whether a set bit means revoked)."""
-    if not any(rule.rule == "/api/v1/verify" for rule in app.url_map.iter_rules()):
-        return None
+def service_verdict(app, client, url: str) -> str:
+    """The verdict of the service's own public verification API for a credential URL (it
+    knows, from its records, whether a set bit means revoked)."""
     response = client.post("/api/v1/verify", json={"urls": [url], "lang": "en"})
     assert response.status_code == 200, response.get_data(as_text=True)
     [report] = response.json["results"]
     return report["verdict"]
+
+
+def download(served: Served, url: str, media_type: str) -> bytes:
+    response = served.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    assert response.mimetype == media_type
+    return response.data
+
+
+def verify_files(client, files: dict[str, bytes]) -> dict[str, dict]:
+    """What an employer gets for uploaded files from ``POST /api/v1/verify``, by file name."""
+    response = client.post("/api/v1/verify",
+                           data={"files": [(io.BytesIO(data), name)
+                                           for name, data in files.items()], "lang": "en"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    reports = response.json["results"]
+    assert len(reports) == len(files)
+    return dict(zip(files, reports, strict=True))
+
+
+def status_check(report: dict) -> dict:
+    [check] = [c for c in report["checks"] if c["name"] == "status"]
+    return check
 
 
 def set_status(client, headers, credential_id: str, action: str, reason: str | None = None):
@@ -176,13 +193,12 @@ def test_award_email_page_verify_tamper_revoke_suspend(app, client, session, wor
         assert link_in(message) == urls[email]
 
     credential = issued[0]
-    if has_public_page(app):
-        page = served.get(link_in(by_recipient[english.email]), Accept="text/html")
-        assert page.status_code == 200
-        assert page.mimetype == "text/html"
-        html = page.get_data(as_text=True)
-        assert 'property="og:title"' in html
-        assert any(name in html for name in (unit.name, *(unit.name_i18n or {}).values()))
+    page = served.get(link_in(by_recipient[english.email]), Accept="text/html")
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert 'property="og:title"' in html
+    assert (unit.name_i18n or {})["en"] in html  # the recipient's language
     document = fetch_credential(app, client, headers, served, credential)
     assert document["id"] == credential["url"]
     assert document["issuer"]["id"].startswith("did:key:")
@@ -202,7 +218,24 @@ def test_award_email_page_verify_tamper_revoke_suspend(app, client, session, wor
     forged_dates["validFrom"] = "2001-01-01T00:00:00Z"
     assert served.verify(forged_dates).verdict == "tampered"
 
-    assert service_verdict(app, client, credential["url"]) in (None, "valid")
+    assert service_verdict(app, client, credential["url"]) == "valid"
+
+    # The files a participant downloads and sends an employer verify through the public API:
+    # the printable certificate (the signed JSON attached), the baked images.
+    files = {
+        "certificate.pdf": download(served, f"{credential['url']}/certificate.pdf",
+                                    "application/pdf"),
+        "badge.png": download(served, f"{credential['url']}/badge.png", "image/png"),
+        "badge.svg": download(served, f"{credential['url']}/badge.svg", "image/svg+xml"),
+    }
+    reports = verify_files(client, files)
+    assert {name: (r["verdict"], r["format"]) for name, r in reports.items()} == {
+        "certificate.pdf": ("valid", "pdf"), "badge.png": ("valid", "png"),
+        "badge.svg": ("valid", "svg")}
+    for report in reports.values():
+        assert report["issued_by_this_service"] is True
+        assert report["summary"]["credential_id"] == document["id"]
+        assert status_check(report)["passed"] is True
 
     # Revoked through the API: the very next verification refuses it. The credential has one
     # status entry (purpose "suspension", see models/issued.py), so a verifier that knows
@@ -211,17 +244,25 @@ def test_award_email_page_verify_tamper_revoke_suspend(app, client, session, wor
     result = served.verify(document)
     assert not result.verified
     assert result.verdict == "suspended"
-    assert service_verdict(app, client, credential["url"]) in (None, "revoked")
-    if has_public_page(app):
-        assert "revoked" in served.get(credential["url"]).get_data(as_text=True).lower() \
-            or "révoqué" in served.get(credential["url"]).get_data(as_text=True).lower()
+    assert service_verdict(app, client, credential["url"]) == "revoked"
+    page = served.get(credential["url"] + "?lang=en", Accept="text/html")
+    assert page.status_code == 200
+    assert "The issuer revoked this" in page.get_data(as_text=True)
+    # The files downloaded before are revoked too: their status is checked at each
+    # verification (the served list's bit), not read from the copy.
+    reports = verify_files(client, files)
+    assert {name: r["verdict"] for name, r in reports.items()} == dict.fromkeys(files,
+                                                                                "revoked")
+    for report in reports.values():
+        assert status_check(report)["passed"] is False
+        assert not report["verified"]
 
     # The other one: suspended, then reinstated.
     other = fetch_credential(app, client, headers, served, issued[1])
     assert served.verify(other).verdict == "valid"
     set_status(client, headers, issued[1]["id"], "suspend", "vérification en cours")
     assert served.verify(other).verdict == "suspended"
-    assert service_verdict(app, client, issued[1]["url"]) in (None, "suspended")
+    assert service_verdict(app, client, issued[1]["url"]) == "suspended"
     set_status(client, headers, issued[1]["id"], "reinstate")
     assert served.verify(other).verdict == "valid"
     assert not served.verify(document).verified  # revocation is for good
