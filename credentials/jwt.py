@@ -53,6 +53,8 @@ __all__ = [
     "MAX_TOKEN_BYTES",
     "PROBLEM_EXPIRED",
     "PROBLEM_NOT_YET_VALID",
+    "PROBLEM_UNSIGNED",
+    "PROBLEM_UNSUPPORTED_ALGORITHM",
     "JwtResult",
     "sign_jwt",
     "verify_jwt",
@@ -65,6 +67,13 @@ DEFAULT_LEEWAY_SECONDS = 60
 #: Problem slugs for the two time checks (no error class in credentials.errors covers them).
 PROBLEM_EXPIRED = "expired"
 PROBLEM_NOT_YET_VALID = "not-yet-valid"
+#: ``alg: none``: the token is an unsigned credential, which is what Data Integrity reports as
+#: ``missing-proof``; one slug for both formats, so every consumer explains it the same way.
+PROBLEM_UNSIGNED = "missing-proof"
+#: An ``alg`` we do not verify (HS256, ES384, …). The JOSE ``alg`` plays the part a Data
+#: Integrity ``cryptosuite`` does (the securing mechanism), so the slug is the one an unknown
+#: cryptosuite gets: "signed with a method this verifier does not support".
+PROBLEM_UNSUPPORTED_ALGORITHM = "unsupported-cryptosuite"
 
 _SIGNING_ALG = {ED25519: "EdDSA", P256: "ES256"}
 _VERIFYING_ALG = {"EdDSA": ED25519, "Ed25519": ED25519, "ES256": P256, "RS256": RSA}
@@ -74,6 +83,7 @@ _THUMBPRINT_URN = "urn:ietf:params:oauth:jwk-thumbprint:sha-256:"
 
 # Problem slugs, shared with Data Integrity checks so the verifier maps both formats alike.
 _MALFORMED = MalformedInputError.problem  # not a well-formed JWT or credential
+_ENCODING = EncodingError.problem  # a part is not base64url
 _INVALID = JwtError.problem  # well-formed, but refused (alg, claims, key type)
 _TOO_LARGE = InputTooLargeError.problem
 _SIGNATURE = "signature-mismatch"
@@ -269,24 +279,29 @@ def verify_jwt(
                 else ""
             ),
         )
+    # Each error keeps its own slug (input-too-large, malformed-encoding, malformed-input), so
+    # a caller can tell an oversized or mis-encoded token from one that is not JSON.
     try:
         header = _decode_json_part(parts[0], "header")
-        payload = _decode_json_part(parts[1], "payload")
-        b64url_decode(parts[2])
-    except InputTooLargeError as exc:
-        return fail(_TOO_LARGE, exc.detail)
     except CredentialsError as exc:
-        return fail(_MALFORMED, exc.detail)
+        return fail(exc.problem, exc.detail)
 
     # -- header --------------------------------------------------------------------------------
+    # Checked before the payload is even decoded: a token whose algorithm we refuse is refused
+    # for that reason, whatever its payload holds.
     alg = header.get("alg")
     if alg == "none":
         return fail(
-            _INVALID, "alg 'none' is refused: unsigned tokens are never accepted", header=header
+            PROBLEM_UNSIGNED,
+            "alg 'none' is refused: the token is unsigned, and unsigned tokens are never accepted",
+            header=header,
         )
-    if not isinstance(alg, str) or alg not in _VERIFYING_ALG:
+    if not isinstance(alg, str):
+        # RFC 7515 §4.1.1: alg is required and is a string; without it the JWS is malformed.
+        return fail(_MALFORMED, f"JWT header has no 'alg' string (found {alg!r})", header=header)
+    if alg not in _VERIFYING_ALG:
         return fail(
-            _INVALID,
+            PROBLEM_UNSUPPORTED_ALGORITHM,
             f"alg {alg!r} is not accepted (EdDSA, Ed25519, ES256, RS256)",
             header=header,
         )
@@ -299,6 +314,14 @@ def verify_jwt(
     typ = header.get("typ")
     if typ is not None and (not isinstance(typ, str) or typ.lower() not in _ACCEPTED_TYP):
         return fail(_INVALID, f"typ {typ!r} is not a credential JWT type", header=header)
+    try:
+        payload = _decode_json_part(parts[1], "payload")
+    except CredentialsError as exc:
+        return fail(exc.problem, exc.detail, header=header)
+    try:
+        b64url_decode(parts[2])
+    except EncodingError as exc:
+        return fail(_ENCODING, f"JWT signature is not base64url: {exc.detail}", header=header)
 
     # -- credential and claims -----------------------------------------------------------------
     credential = _credential_from_payload(payload)
@@ -359,7 +382,7 @@ def _decode_json_part(part: str, what: str) -> dict[str, Any]:
     try:
         raw = b64url_decode(part)
     except EncodingError as exc:
-        raise MalformedInputError(f"JWT {what} is not base64url: {exc.detail}") from None
+        raise EncodingError(f"JWT {what} is not base64url: {exc.detail}") from None
     try:
         value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
     except RecursionError:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import baking, schema
 from .data_integrity import ProofCheck, verify_proofs
-from .errors import CredentialsError, InputTooLargeError, MalformedInputError
+from .errors import CredentialsError, EncodingError, InputTooLargeError, MalformedInputError
 from .jsonld import DocumentLoader, bundled_loader
 from .jwt import verify_jwt
 from .status_list import check_status
@@ -276,7 +276,11 @@ def _verify_jwt_form(token: str, fmt: str, ctx: _Context) -> VerificationResult:
     )
     credential = jwt_result.credential
     if credential is None:
-        report.fail("parse", "malformed-input", _first_error(jwt_result.errors, "malformed JWT"))
+        # The token was refused before its credential could be read. Keep verify_jwt's own
+        # slugs (input-too-large, malformed-encoding, missing-proof for alg none, …) rather than
+        # one generic "malformed": they are what tells a user what is wrong with the token.
+        for problem, detail in jwt_result.errors or [("malformed-input", "malformed JWT")]:
+            report.fail("parse" if problem in _PARSE_PROBLEMS else "proof", problem, detail)
         return report.result(None)
     report.ok("parse", "read a VC-JWT")
     _check_shape(credential, report, ctx)
@@ -289,6 +293,13 @@ def _verify_jwt_form(token: str, fmt: str, ctx: _Context) -> VerificationResult:
             report.fail(name, problem, detail)
     _check_common(credential, report, ctx, validity=jwt_result.verified)
     return report.result(credential)
+
+
+# Problems that mean the input could not be read at all (reported under the "parse" check);
+# any other problem a JWT is refused for concerns how it is signed ("proof").
+_PARSE_PROBLEMS = frozenset(
+    {MalformedInputError.problem, InputTooLargeError.problem, EncodingError.problem}
+)
 
 
 def _verify_presentation(presentation: dict, ctx: _Context) -> VerificationResult:
@@ -589,9 +600,3 @@ def _issuer_id(credential: dict) -> str | None:
 def _has_type(document: dict, wanted: str) -> bool:
     types = document.get("type")
     return wanted in (types if isinstance(types, list) else [types])
-
-
-def _first_error(errors: Iterable[tuple[str, str]], default: str) -> str:
-    for _problem, detail in errors:
-        return detail
-    return default

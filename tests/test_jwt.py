@@ -19,6 +19,8 @@ from credentials.jwt import (
     MAX_TOKEN_BYTES,
     PROBLEM_EXPIRED,
     PROBLEM_NOT_YET_VALID,
+    PROBLEM_UNSIGNED,
+    PROBLEM_UNSUPPORTED_ALGORITHM,
     JwtResult,
     sign_jwt,
     verify_jwt,
@@ -385,7 +387,7 @@ def test_rs256_verification_with_jwk_verification_method() -> None:
     # The same key under alg PS256 or HS256 is refused up front.
     for alg in ("PS256", "HS256"):
         bad = craft({"alg": alg, "kid": f"{WEB_DID}#rsa-1"}, payload, sign)
-        assert problems(verify(bad, resolver)) == ["invalid-jwt"]
+        assert problems(verify(bad, resolver)) == [PROBLEM_UNSUPPORTED_ALGORITHM]
     # RS256 with an embedded JWK listed by the issuer.
     embedded = craft({"alg": "RS256", "jwk": public.to_public_jwk()}, payload, sign)
     assert verify(embedded, resolver).verified
@@ -512,12 +514,24 @@ def test_rejects_none_and_unknown_algorithms() -> None:
     encoded = b64url_encode(json.dumps(payload).encode())
     unsigned = b64url_encode(b'{"alg":"none","typ":"JWT"}') + "." + encoded + "."
     result = verify(unsigned)
-    assert problems(result) == ["invalid-jwt"]
+    # An unsigned token is an unsigned credential: the slug Data Integrity uses for one.
+    assert PROBLEM_UNSIGNED == "missing-proof"
+    assert problems(result) == [PROBLEM_UNSIGNED]
     assert "'none' is refused" in result.errors[0][1]
     assert result.credential is None
-    for header in ({"alg": "HS256"}, {"alg": "ES384"}, {"alg": None}, {}, {"alg": ["EdDSA"]}):
+    # The algorithm is refused before the payload is read: garbage after it changes nothing.
+    assert problems(verify(b64url_encode(b'{"alg":"none"}') + ".!!!.")) == [PROBLEM_UNSIGNED]
+    assert PROBLEM_UNSUPPORTED_ALGORITHM == "unsupported-cryptosuite"
+    for header in ({"alg": "HS256"}, {"alg": "ES384"}, {"alg": "NONE"}, {"alg": "PS256"}):
         token = b64url_encode(json.dumps(header).encode()) + "." + encoded + ".c2ln"
-        assert problems(verify(token)) == ["invalid-jwt"], header
+        assert problems(verify(token)) == [PROBLEM_UNSUPPORTED_ALGORITHM], header
+        assert problems(verify(token.replace(encoded, "e30"))) == [
+            PROBLEM_UNSUPPORTED_ALGORITHM
+        ], header
+    # No alg string at all: the JWS header itself is malformed (RFC 7515 §4.1.1).
+    for header in ({"alg": None}, {}, {"alg": ["EdDSA"]}):
+        token = b64url_encode(json.dumps(header).encode()) + "." + encoded + ".c2ln"
+        assert problems(verify(token)) == ["malformed-input"], header
 
 
 def test_refuses_crit_and_foreign_typ() -> None:
@@ -541,12 +555,10 @@ def test_refuses_crit_and_foreign_typ() -> None:
         "a.b",
         "a.b.c.d",
         "a.b.c.d.e",
-        "!!!.e30.sig",
         b64url_encode(b"not json") + ".e30.c2ln",
         b64url_encode(b"[1]") + ".e30.c2ln",
         b64url_encode(b'{"alg":"EdDSA","alg":"none"}') + ".e30.c2ln",
         b64url_encode(b'{"alg":"EdDSA"}') + "." + b64url_encode(b"\xff\xfe") + ".c2ln",
-        b64url_encode(b'{"alg":"EdDSA"}') + ".e30.c2ln=",
         b64url_encode(b'{"alg":"EdDSA"}') + ".e30.c2ln",  # {} is not a credential
         "é.é.é".encode(),
         12345,
@@ -558,6 +570,22 @@ def test_malformed_tokens_never_raise(token: Any) -> None:
     assert not result.verified
     assert result.credential is None
     assert problems(result) == ["malformed-input"], result.errors
+
+
+@pytest.mark.parametrize(
+    ("token", "part"),
+    [
+        ("!!!.e30.sig", "header"),
+        ("a.e30.c2ln", "header"),  # one character: an impossible base64url length
+        (b64url_encode(b'{"alg":"EdDSA"}') + ".e3+0.c2ln", "payload"),
+        (b64url_encode(b'{"alg":"EdDSA"}') + ".e30.c2ln=", "signature"),
+    ],
+)
+def test_parts_that_are_not_base64url(token: str, part: str) -> None:
+    result = verify(token)
+    assert result.credential is None
+    assert problems(result) == ["malformed-encoding"], result.errors
+    assert f"JWT {part} is not base64url" in result.errors[0][1]
 
 
 def test_oversized_and_deeply_nested_tokens() -> None:
