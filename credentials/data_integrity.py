@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import multibase
-from .errors import CredentialsError, ProofError, SigningError
+from .errors import CredentialsError, MalformedProofError, ProofError, SigningError
 from .jsonld import DocumentLoader, bundled_loader, canonicalize
 
 if TYPE_CHECKING:
@@ -64,13 +64,24 @@ def _proofs(document: Mapping[str, Any]) -> list[dict]:
     return list(proof) if isinstance(proof, list) else [proof]
 
 
+def hash_data(canonical_proof_config: str, canonical_document: str) -> bytes:
+    """The bytes an ``eddsa-rdfc-2022`` signature covers, from the two canonical N-Quads texts.
+
+    vc-di-eddsa §3.3.4 "Hashing": SHA-256 of the canonical proof configuration, then SHA-256 of
+    the canonical document (proof first). Public so the spec's test vectors can check this step
+    on their published canonical forms alone.
+    """
+    proof_hash = hashlib.sha256(canonical_proof_config.encode("utf-8")).digest()
+    doc_hash = hashlib.sha256(canonical_document.encode("utf-8")).digest()
+    return proof_hash + doc_hash
+
+
 def _hash_data(
     unsecured: Mapping[str, Any], proof_config: Mapping[str, Any], loader: DocumentLoader
 ) -> bytes:
-    """proofHash || docHash, as the spec's "hashing" step defines (proof first)."""
-    doc_hash = hashlib.sha256(canonicalize(unsecured, loader).encode("utf-8")).digest()
-    proof_hash = hashlib.sha256(canonicalize(proof_config, loader).encode("utf-8")).digest()
-    return proof_hash + doc_hash
+    # The document first, as before: its errors (an undefined term) are the ones to report.
+    canonical_document = canonicalize(unsecured, loader)
+    return hash_data(canonicalize(proof_config, loader), canonical_document)
 
 
 def _unsecured_for(document: Mapping[str, Any], previous_proof: str | Sequence[str] | None) -> dict:
@@ -81,11 +92,20 @@ def _unsecured_for(document: Mapping[str, Any], previous_proof: str | Sequence[s
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     if previous_proof:
-        wanted = [previous_proof] if isinstance(previous_proof, str) else list(previous_proof)
+        wanted = [previous_proof] if isinstance(previous_proof, str) else previous_proof
+        # A hostile document may put anything here; only ids (strings) can name a proof.
+        if not isinstance(wanted, list | tuple) or not all(isinstance(pid, str) for pid in wanted):
+            raise MalformedProofError(
+                f"previousProof must be a proof id or a list of them, not {previous_proof!r}"
+            )
         by_id = {p.get("id"): p for p in _proofs(document) if isinstance(p, dict)}
         missing = [pid for pid in wanted if pid not in by_id]
         if missing:
-            raise ProofError(f"previousProof {missing[0]!r} names no proof of this document")
+            # VC Data Integrity §4.4: every proof a chained proof names must be present, or the
+            # chain is broken (someone removed the earlier proof it signed over).
+            raise MalformedProofError(
+                f"previousProof {missing[0]!r} names no proof of this document"
+            )
         chained = [by_id[pid] for pid in wanted]
         unsecured["proof"] = chained[0] if len(chained) == 1 else chained
     return unsecured
@@ -132,7 +152,11 @@ def add_proof(
         options = {"id": proof_id, **options}
     if previous_proof:
         options["previousProof"] = previous_proof
-    unsecured = _unsecured_for(document, previous_proof)
+    try:
+        unsecured = _unsecured_for(document, previous_proof)
+    except ProofError as exc:
+        # Signing over a chain link that is not there is a caller error, reported as one.
+        raise SigningError(exc.detail) from None
     proof_config = {**options, "@context": document["@context"]}
     signature = signer.sign(_hash_data(unsecured, proof_config, loader))
     proof = {**options, "proofValue": multibase.encode_base58btc_multibase(signature)}

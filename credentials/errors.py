@@ -103,6 +103,13 @@ class ProofError(CredentialsError):
     problem = "invalid-proof"
 
 
+class MalformedProofError(ProofError):
+    """A proof is not well formed: a member is missing or wrong, or its ``previousProof``
+    names no proof of the document (a proof chain whose earlier link was removed)."""
+
+    problem = "malformed-proof"
+
+
 class ResolutionError(CredentialsError):
     """A DID or verification method cannot be resolved."""
 

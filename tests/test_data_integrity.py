@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from credentials import multibase
-from credentials.data_integrity import add_proof, verify_proofs
+from credentials.data_integrity import add_proof, hash_data, verify_proofs
 from credentials.did import Resolver
-from credentials.errors import SigningError, UndefinedTermError
+from credentials.errors import DocumentNotFound, SigningError, UndefinedTermError
 from credentials.jsonld import bundled_loader, canonicalize, canonicalize_with_pyld
 from credentials.keys import KeyPair
 
@@ -72,6 +72,54 @@ def test_w3c_vector_canonical_forms_hashes_and_signature(w3c, w3c_loader, w3c_ke
     signature = multibase.decode_base58btc_multibase(signed["proof"]["proofValue"])
     assert signature.hex() == _read(w3c / "sigHexDataInt.txt").strip()
     assert signed["proof"]["proofValue"] == _read(w3c / "sigBTC58DataInt.txt").strip()
+
+
+CITIZENSHIP_V4RC1 = "https://w3id.org/citizenship/v4rc1"
+
+
+def test_w3c_employ_vector_hashes_signature_and_proof_value(w3c, w3c_key):
+    """vc-di-eddsa's second vector, ``employ/`` (document ``../employmentAuth.json``, key
+    ``../keyPair.json``): every step from the published canonical forms to the proofValue.
+
+    The document's canonical form cannot be recomputed here: it needs the context
+    https://w3id.org/citizenship/v4rc1, which ``../shared/standards`` does not include (its
+    README says so) and no registry package we use ships. The loader refuses the document
+    rather than canonicalizing it without that context.
+    """
+    employ = w3c / "employ"
+    unsigned = json.loads(_read(w3c / "employmentAuth.json"))
+    proof_config = json.loads(_read(employ / "proofConfigDataInt.json"))
+    canon_doc = _read(employ / "canonDocDataInt.txt")
+    canon_proof = _read(employ / "proofCanonDataInt.txt")
+    assert unsigned["@context"] == proof_config["@context"] == [
+        "https://www.w3.org/ns/credentials/v2", CITIZENSHIP_V4RC1
+    ]
+    with pytest.raises(DocumentNotFound) as missing:
+        canonicalize(unsigned, bundled_loader())
+    assert missing.value.url == CITIZENSHIP_V4RC1
+
+    # Proof canon: the proof options use only credentials-v2 terms, which that context
+    # protects (a later context cannot redefine them), so v2 alone fixes their meaning.
+    options = {k: v for k, v in proof_config.items() if k != "@context"}
+    v2_only = {**options, "@context": proof_config["@context"][:1]}
+    assert canonicalize(v2_only) == canon_proof
+
+    # Hashes, the combined hash, the signature and the proofValue, byte for byte.
+    assert _sha_hex(canon_doc) == _read(employ / "docHashDataInt.txt").strip()
+    assert _sha_hex(canon_proof) == _read(employ / "proofHashDataInt.txt").strip()
+    combined = hash_data(canon_proof, canon_doc)
+    assert combined.hex() == _read(employ / "combinedHashDataInt.txt").strip()
+    signer = w3c_key.signer(proof_config["verificationMethod"])
+    signature = signer.sign(combined)
+    assert signature.hex() == _read(employ / "sigHexDataInt.txt").strip()
+    proof_value = multibase.encode_base58btc_multibase(signature)
+    assert proof_value == _read(employ / "sigBTC58DataInt.txt").strip()
+    assert w3c_key.verify(signature, combined)
+
+    # The signed document is the unsigned one plus exactly that proof.
+    signed = json.loads(_read(employ / "signedDataInt.json"))
+    assert {k: v for k, v in signed.items() if k != "proof"} == unsigned
+    assert signed["proof"] == {**options, "proofValue": proof_value}
 
 
 def test_w3c_vector_verifies_and_input_is_not_mutated(w3c, w3c_loader):
@@ -205,6 +253,28 @@ def test_round_trip_proof_set_and_chain(key):
     broken["proof"][0]["created"] = "2026-03-01T12:00:01Z"
     checks = verify_proofs(broken, resolver=Resolver())
     assert [c.verified for c in checks] == [False, False]
+
+
+def test_chain_link_that_is_missing(key):
+    signed = add_proof(_credential(key.did_key), key.signer(), created=CREATED,
+                       proof_id="urn:proof:1")
+    # Signing over a link that is not there is refused, as a signing error.
+    with pytest.raises(SigningError, match="previousProof 'urn:proof:2' names no proof"):
+        add_proof(signed, key.signer(), created=CREATED, previous_proof="urn:proof:2")
+    chained = add_proof(signed, key.signer(), created=CREATED, proof_id="urn:proof:2",
+                        previous_proof="urn:proof:1")
+    assert [c.verified for c in verify_proofs(chained, resolver=Resolver())] == [True, True]
+    # Verifying a chain whose earlier link was removed names that link.
+    broken = {**chained, "proof": [chained["proof"][1]]}
+    [check] = verify_proofs(broken, resolver=Resolver(), expected_controller=key.did_key)
+    assert (check.verified, check.problem) == (False, "malformed-proof")
+    assert "previousProof 'urn:proof:1' names no proof" in check.detail
+    # A previousProof that is not a proof id, or a list of them, is malformed: never a crash.
+    for garbage in (7, {"id": "urn:proof:1"}, [None], True):
+        odd = deepcopy(chained)
+        odd["proof"][1]["previousProof"] = garbage
+        checks = verify_proofs(odd, resolver=Resolver())
+        assert [c.problem for c in checks] == [None, "malformed-proof"], garbage
 
 
 def test_issuer_must_control_the_key(key):
