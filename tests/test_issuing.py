@@ -10,7 +10,13 @@ from badge_service.services import issuing
 from credentials import schema
 from credentials.did import Resolver
 from credentials.models import identity_matches
+from credentials.status_list import StatusList
 from credentials.verify import verify
+
+BASE = "https://badges.example.org"
+OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+    "ob_v3p0_achievementcredential_schema.json")
 
 
 @pytest.fixture
@@ -18,7 +24,44 @@ def world(app, session):
     return build_world(app, session)
 
 
-def test_award_issues_a_verifiable_credential(app, session, world):
+def check_issued_form(client, credential) -> None:
+    """What OB 3.0 and the VC Data Integrity / Bitstring Status List specs ask of an issued
+    credential, and that its status list is the one we serve."""
+    document = credential.document
+    issuer_id = document["issuer"]["id"]
+    assert issuer_id == credential.issuer_id
+    assert document["credentialSchema"] == [{"id": OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA,
+                                             "type": "1EdTechJsonSchemaValidator2019"}]
+    proof = document["proof"]
+    assert (proof["type"], proof["cryptosuite"], proof["proofPurpose"]) == (
+        "DataIntegrityProof", "eddsa-rdfc-2022", "assertionMethod")
+    method, _, fragment = proof["verificationMethod"].partition("#")
+    assert (method, bool(fragment)) == (issuer_id, True)  # a key of the issuer's own DID
+    assert proof["verificationMethod"] == credential.verification_method
+
+    status = document["credentialStatus"]
+    list_url = status["statusListCredential"]
+    assert status["type"] == "BitstringStatusListEntry"
+    assert status["statusPurpose"] == "suspension"
+    assert status["statusListIndex"] == str(credential.status_index)
+    assert status["id"] == f"{list_url}#{credential.status_index}"
+    organisation = credential.organisation
+    assert list_url == (f"{BASE}/status/{organisation.slug}/suspension/"
+                        f"{credential.status_list.number}")
+    served = client.get(list_url.removeprefix(BASE))
+    assert served.status_code == 200
+    status_list = served.get_json(force=True)
+    assert status_list["id"] == list_url
+    assert "BitstringStatusListCredential" in status_list["type"]
+    assert status_list["credentialSubject"]["statusPurpose"] == "suspension"
+    list_issuer = status_list["issuer"]
+    # Signed by the credential's issuer (the spec lets it be an id or a profile).
+    assert (list_issuer if isinstance(list_issuer, str) else list_issuer["id"]) == issuer_id
+    bits = StatusList.decode(status_list["credentialSubject"]["encodedList"])
+    assert bits.get(credential.status_index) == 0
+
+
+def test_award_issues_a_verifiable_credential(app, session, client, world):
     person = world.participants[0]
     result = issuing.award(session, world.trainer, world.units[0],
                            [issuing.AwardRow(person.email, narrative="Très bon portfolio.",
@@ -40,6 +83,24 @@ def test_award_issues_a_verifiable_credential(app, session, world):
     token_result = verify(outcome.credential.jwt, now=NOW, resolver=Resolver())
     assert token_result.verified, token_result.errors
     assert token_result.credential["id"] == document["id"]
+    assert document["issuer"]["id"].startswith("did:key:z6Mk")
+    check_issued_form(client, outcome.credential)
+
+
+def test_did_web_issuer_signs_with_a_key_of_its_did(app, session, client, world):
+    organisation = world.programme.organisation
+    organisation.did_method = "web"
+    session.commit()
+    result = issuing.award(session, world.trainer, world.units[0],
+                           [issuing.AwardRow(world.participants[0].email)],
+                           issuing=issuing_context(app))
+    session.commit()
+    credential = result.outcomes[0].credential
+    assert credential.document["issuer"]["id"] == (
+        f"did:web:badges.example.org:issuers:{organisation.slug}")
+    check_issued_form(client, credential)
+    served = client.get(f"/issuers/{organisation.slug}/did.json").json
+    assert credential.document["proof"]["verificationMethod"] in served["assertionMethod"]
 
 
 def test_batch_is_all_or_nothing_and_reports_every_row(app, session, world):
