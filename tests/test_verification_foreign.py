@@ -1,18 +1,31 @@
-"""Verifying credentials of other issuers: did:web, HTTPS key URLs, Bitstring Status List and
-1EdTech Revocation List, all fetched from local servers through the guarded fetcher."""
+"""Verifying credentials of other issuers: did:web, did:key, HTTPS key URLs, Bitstring Status
+List (revocation and suspension) and 1EdTech Revocation List, all fetched from local servers
+through the guarded fetcher — by the service functions and through ``POST /api/v1/verify``."""
 
 from __future__ import annotations
 
 import copy
+import io
 import json
+from datetime import datetime, timedelta
 
 import pytest
-from test_verification_support import NOW, TINY_SVG, serve_foreign, tiny_png, trusting
+from test_verification_support import (
+    HOLDER_EMAIL,
+    NOW,
+    TINY_SVG,
+    serve_foreign,
+    tiny_png,
+    trusting,
+)
 
 from badge_service.fetcher import GuardedFetcher
 from badge_service.services.verification import Input, sniff, verify_any
-from credentials import baking
+from credentials import baking, data_integrity
+from credentials import models as ob
 from credentials.jwt import sign_jwt
+from credentials.keys import KeyPair
+from credentials.status_list import StatusList, status_entry, status_list_credential
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +36,128 @@ def foreign_world(tmp_path_factory):
 @pytest.fixture
 def foreign(foreign_world, monkeypatch):
     return trusting(foreign_world, monkeypatch)
+
+
+def _forklift(credential_id: str, issuer: str, status: dict | None, *,
+              valid_from: datetime) -> dict:
+    achievement = ob.achievement("https://acme.example/achievements/forklift", "Forklift safety",
+                                 "Operates a forklift safely.", "Passed the practical test.")
+    subject = ob.achievement_subject(achievement, identifiers=[
+        ob.identity_object_for_email(HOLDER_EMAIL, salt="5a1t")])
+    return ob.achievement_credential(credential_id, ob.profile(issuer, "ACME Training"),
+                                     subject, valid_from=valid_from, credential_status=status)
+
+
+@pytest.fixture(scope="module")
+def more_foreign(foreign_world):
+    """More of the other issuer's publications, on the same servers: a suspension list (bit 5
+    set) and credentials on it, a credential not valid before next month, and an issuer whose
+    identifier is its key (did:key) with a status list of its own."""
+    foreign = foreign_world
+    https, site = foreign.https, foreign.site
+    did_signer = foreign.did_key.signer(f"{foreign.did}#key-1")
+
+    def publish_list(path: str, issuer: str, signer, bits: StatusList, purpose: str) -> str:
+        url = f"{https}{path}"
+        unsigned = status_list_credential(url, issuer, bits, purpose,
+                                          valid_from=NOW - timedelta(days=1),
+                                          valid_until=NOW + timedelta(days=1))
+        site.json(path, data_integrity.add_proof(unsigned, signer, created=NOW),
+                  "application/vc+ld+json")
+        return url
+
+    def publish(name: str, issuer: str, signer, status: dict | None, *,
+                valid_from: datetime = NOW - timedelta(days=30)) -> None:
+        document = data_integrity.add_proof(
+            _forklift(f"{https}/credentials/{name}", issuer, status, valid_from=valid_from),
+            signer, created=valid_from)
+        foreign.credentials[name] = document
+        site.json(f"/credentials/{name}", document, "application/vc+ld+json")
+
+    suspensions = publish_list("/status/suspension/1", foreign.did, did_signer,
+                               StatusList().set(5), "suspension")
+    publish("suspended", foreign.did, did_signer, status_entry(suspensions, 5, "suspension"))
+    publish("not-suspended", foreign.did, did_signer,
+            status_entry(suspensions, 6, "suspension"))
+    publish("not-yet-valid", foreign.did, did_signer,
+            status_entry(suspensions, 8, "suspension"), valid_from=NOW + timedelta(days=30))
+
+    key = KeyPair.generate("Ed25519")
+    key_signer = key.signer(key.did_key_vm)
+    key_list = publish_list("/status/did-key/1", key.did_key, key_signer, StatusList(),
+                            "revocation")
+    publish("did-key", key.did_key, key_signer, status_entry(key_list, 11, "revocation"))
+    return foreign
+
+
+@pytest.fixture
+def foreign_more(more_foreign, monkeypatch):
+    return trusting(more_foreign, monkeypatch)
+
+
+def test_suspended_not_yet_valid_and_did_key_issuers(foreign_more):
+    foreign = foreign_more
+    reports = by_url(foreign, "suspended", "not-suspended", "not-yet-valid", "did-key")
+    verdicts = {r.source.rsplit("/", 1)[1]: r.verdict for r in reports}
+    assert verdicts == {"suspended": "suspended", "not-suspended": "valid",
+                        "not-yet-valid": "not-yet-valid", "did-key": "valid"}
+    suspended, not_suspended, not_yet_valid, did_key = reports
+    status = next(c for c in suspended.checks if c.name == "status")
+    assert status.passed is False
+    assert status.explanation == "The issuer has suspended it."
+    assert suspended.headline.startswith("Suspended")
+    assert next(c for c in suspended.checks if c.name == "proof").passed
+    assert not_suspended.verified
+    validity = next(c for c in not_yet_valid.checks if c.name == "validity")
+    assert validity.passed is False
+    assert validity.explanation == "It is not valid yet."
+    assert not not_yet_valid.verified
+    # A did:key issuer is resolved from the identifier itself: nothing fetched for its key.
+    assert did_key.verified
+    assert did_key.summary.issuer_id.startswith("did:key:z6Mk")
+    assert [c.name for c in did_key.checks if c.passed] == [
+        "parse", "contexts", "types", "schema", "proof", "issuer", "validity", "status"]
+    assert foreign.site.hits["/status/did-key/1"] >= 1
+    assert foreign.site.hits["/status/suspension/1"] >= 1
+    [french] = by_url(foreign, "suspended", language="fr")
+    assert french.headline.startswith("Suspendu")
+
+
+def test_foreign_credentials_through_the_public_api(app, client, foreign_more, monkeypatch):
+    """``POST /api/v1/verify`` as an employer calls it: URLs and a pasted credential of
+    another issuer, fetched through the app's guarded fetcher."""
+    foreign = foreign_more
+    from badge_service.api import vcapi
+
+    app.extensions["badge_fetcher"] = foreign.fetcher()
+    # The foreign status lists are valid for a day around NOW: the API reads its clock there.
+    monkeypatch.setattr(vcapi, "utcnow", lambda: NOW)
+    names = ("valid", "revoked", "suspended", "not-yet-valid", "did-key", "stranger")
+    response = client.post("/api/v1/verify", json={
+        "urls": [f"{foreign.https}/credentials/{name}" for name in names],
+        "credentials": [foreign.credentials["did-key"]], "lang": "en"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    results = response.json["results"]
+    assert [r["verdict"] for r in results] == [
+        "valid", "revoked", "suspended", "not-yet-valid", "valid", "unknown-issuer", "valid"]
+    assert [r["verified"] for r in results] == [True, False, False, False, True, False, True]
+    assert not any(r["issued_by_this_service"] for r in results)
+    assert results[0]["summary"]["issuer_id"] == foreign.did
+    assert results[0]["summary"]["achievement"] == "Forklift safety"
+    assert results[-1]["source"] == "credentials[0]"
+    status = next(c for c in results[2]["checks"] if c["name"] == "status")
+    assert (status["passed"], status["explanation"]) == (False, "The issuer has suspended it.")
+
+    files = {"badge.png": baking.bake_png(tiny_png(), foreign.credentials["suspended"]),
+             "badge.svg": baking.bake_svg(TINY_SVG, foreign.credentials["did-key"])}
+    response = client.post("/api/v1/verify", data={
+        "files": [(io.BytesIO(data), name) for name, data in files.items()], "lang": "fr"},
+        content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert [(r["verdict"], r["format"]) for r in response.json["results"]] == [
+        ("suspended", "png"), ("valid", "svg")]
+    assert response.json["language"] == "fr"
 
 
 def by_url(foreign, *names, fetcher=None, email=None, language="en"):
