@@ -151,14 +151,7 @@ def sign(
             **credential,
             "issuer": {**issuer, "id": controller} if isinstance(issuer, dict) else controller,
         }
-    if issuer_id != controller:
-        raise click.ClickException(
-            f"the credential names issuer {issuer_id}, but the key signs as {vm} "
-            f"(controlled by {controller}); pass --verification-method with a method of "
-            "the issuer and --did-doc with its DID document"
-        )
-    if verification_method and verification_method != key.signer().verification_method:
-        _check_listed(verification_method, key, did_docs)
+    _check_signing_method(key, vm, verification_method, did_docs, issuer_id, "credential")
     try:
         if fmt == "jwt":
             output = sign_jwt(credential, key, kid=vm) + "\n"
@@ -167,6 +160,31 @@ def sign(
     except CredentialsError as exc:
         raise click.ClickException(exc.detail) from None
     _write(out, output)
+
+
+def _check_signing_method(
+    key: KeyPair,
+    vm: str,
+    verification_method: str | None,
+    did_docs: tuple[Path, ...],
+    issuer_id: Any,
+    what: str,
+) -> None:
+    """Refuse to sign as ``vm`` unless its controller is the issuer and the key is ``vm``'s.
+
+    A verifier rejects a proof by a key the issuer does not control, so signing one would only
+    produce a document that no longer verifies (or, re-signed under another issuer, one that
+    verifiers no longer trust for the original issuer's credentials).
+    """
+    controller = vm.split("#", 1)[0]
+    if issuer_id != controller:
+        raise click.ClickException(
+            f"the {what} names issuer {issuer_id}, but the key signs as {vm} "
+            f"(controlled by {controller}); pass --verification-method with a method of "
+            "the issuer and --did-doc with its DID document"
+        )
+    if verification_method and verification_method != key.signer().verification_method:
+        _check_listed(verification_method, key, did_docs)
 
 
 def _check_listed(vm: str, key: KeyPair, did_docs: tuple[Path, ...]) -> None:
@@ -307,13 +325,26 @@ def status_create(url: str, key_file: Path, purpose: str, size: int, out: Path) 
 
 
 def _write_list(
-    out: Path, url: str, key: KeyPair, bits: status_list.StatusList, purpose: str
+    out: Path,
+    url: str,
+    key: KeyPair,
+    bits: status_list.StatusList,
+    purpose: str,
+    *,
+    issuer: str | dict | None = None,
+    vm: str | None = None,
 ) -> None:
+    """Sign a status list as ``vm`` (default: the key's did:key) for ``issuer`` (default: the
+    key's did:key) and write it. Callers have checked that ``vm``'s controller is the issuer."""
     now = _now()
-    unsigned = status_list.status_list_credential(url, key.did_key, bits, purpose, valid_from=now)
-    out.write_text(
-        _dump(data_integrity.add_proof(unsigned, key.signer(), created=now)), encoding="utf-8"
-    )
+    try:
+        unsigned = status_list.status_list_credential(
+            url, issuer or key.did_key, bits, purpose, valid_from=now
+        )
+        signed = data_integrity.add_proof(unsigned, key.signer(vm), created=now)
+    except CredentialsError as exc:
+        raise click.ClickException(exc.detail) from None
+    out.write_text(_dump(signed), encoding="utf-8")
 
 
 @status_group.command("set")
@@ -323,18 +354,57 @@ def _write_list(
 @click.option(
     "--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-def status_set(list_file: Path, index: int, value: int, key_file: Path) -> None:
-    """Set entry INDEX to VALUE (1 = revoked/suspended) and re-sign the list in place."""
+@click.option(
+    "--verification-method",
+    default=None,
+    help="Sign as this method of the list's issuer (e.g. did:web:…#key-1); needed when the "
+    "issuer is not the key's did:key.",
+)
+@click.option(
+    "--did-doc",
+    "did_docs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="DID document proving the list's issuer lists this key (with --verification-method).",
+)
+def status_set(
+    list_file: Path,
+    index: int,
+    value: int,
+    key_file: Path,
+    verification_method: str | None,
+    did_docs: tuple[Path, ...],
+) -> None:
+    """Set entry INDEX to VALUE (1 = revoked/suspended) and re-sign the list in place.
+
+    The list keeps its issuer: verifiers trust a status list only when its issuer is the
+    credential's, so the key must be one the list's issuer controls."""
     document = _read_json(list_file)
     key = _load_key(key_file)
     subject = document.get("credentialSubject", {})
+    if not isinstance(subject, dict):
+        raise click.ClickException(f"{list_file}: credentialSubject is not an object")
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(issuer_id, str) or not issuer_id:
+        raise click.ClickException(f"{list_file}: the status list names no issuer")
+    vm = verification_method or key.signer().verification_method
+    _check_signing_method(key, vm, verification_method, did_docs, issuer_id, "status list")
     try:
         bits = status_list.StatusList.decode(subject.get("encodedList", ""))
         bits = bits.set(index, value)
     except CredentialsError as exc:
         raise click.ClickException(exc.detail) from None
     url = document.get("id") or str(subject.get("id", "")).split("#", 1)[0]
-    _write_list(list_file, url, key, bits, subject.get("statusPurpose", "revocation"))
+    _write_list(
+        list_file,
+        url,
+        key,
+        bits,
+        subject.get("statusPurpose", "revocation"),
+        issuer=issuer,
+        vm=vm,
+    )
 
 
 @status_group.command("get")
