@@ -18,29 +18,54 @@ from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter, UUI
 from badge_service.clock import utcnow
 from badge_service.services import accounts
 
-#: Endpoints anyone may call without logging in. Review every addition.
+REPO_DATA = __import__("pathlib").Path(__file__).resolve().parents[1] / "badge_service" / \
+    "data" / "demo"
+
+#: Endpoints anyone may call without logging in, each with the reason it is public. Review
+#: every addition: a new endpoint that is neither here nor refuses anonymous requests fails
+#: test_every_route_refuses_anonymous_requests, whatever its name.
 PUBLIC = {
-    "static",  # CSS
-    "main.index",  # home page
-    "main.problem",  # problem type documentation (problem+json "type" URIs)
-    "main.health",  # load balancer health check
-    "auth.login",
-    "auth.request_login_link",
-    "auth.login_with_link",  # GET shows a button; POST spends the token
-    "auth.forgot_password",
-    "auth.reset_password",
-    "api.openapi_document",  # the API's description
-    # Reviewed routes of other modules:
-    "programmes.achievement_view",  # an OB Achievement's id: verifiers and employers open it
-    "programmes.upload_file",  # badge and issuer images, referenced by public credentials
-    "cohorts.accept_invitation",  # token-gated like login links (GET confirms, POST spends)
+    "static": "CSS, scripts, icons",
+    "main.index": "home page",
+    "main.problem": "problem type documentation (problem+json 'type' URIs)",
+    "main.health": "load balancer health check",
+    "auth.login": "the login form",
+    "auth.request_login_link": "asks for a login link; says the same whether or not the "
+                               "address has an account",
+    "auth.login_with_link": "token-gated: GET shows a button, POST spends the token",
+    "auth.forgot_password": "like request_login_link",
+    "auth.reset_password": "token-gated like login links",
+    "api.openapi_document": "the API's description",
+    "programmes.achievement_view": "an OB Achievement's id: verifiers and employers open it",
+    "programmes.upload_file": "badge and issuer images, referenced by public credentials",
+    "programmes.trainer_invitation": "token-gated like password resets (GET shows the form, "
+                                     "POST spends the token)",
+    "cohorts.accept_invitation": "token-gated like login links (GET confirms, POST spends)",
+    # A credential's public face: its id (OB 3.0 / VC), the downloads linked from it.
+    "delivery.public_credential": "a credential's id: HTML, or signed JSON by negotiation",
+    "delivery.public_credential_json": "the signed credential, for verifiers",
+    "delivery.public_credential_jwt": "the VC-JWT form, for verifiers",
+    "delivery.public_credential_image": "the credential page's image (SVG)",
+    "delivery.public_credential_image_png": "link previews (PNG)",
+    "delivery.public_badge_svg": "baked badge download",
+    "delivery.public_badge_png": "baked badge download",
+    "certificates.public_certificate_pdf": "the PDF certificate of a credential",
+    # What verifiers resolve: issuer DIDs and status lists.
+    "issuers.public_did_document": "an organisation's did:web document",
+    "issuers.public_host_did_document": "the host organisation's did:web document",
+    "issuers.public_status_list": "Bitstring Status List credentials",
+    # Employers verify without an account (rate-limited).
+    "verify.public_verify": "the verification page",
+    "verify.public_help": "help for the verification page",
+    "api.vcapi_public_verify": "POST /api/v1/verify",
+    "vcapi.public_verify_credential": "W3C VC-API verification",
+    "vcapi.public_verify_presentation": "W3C VC-API verification",
 }
 
 
 def is_public(endpoint: str) -> bool:
-    """Explicitly listed, or named as public by its module (e.g. the public achievement and
-    credential pages that employers open without an account)."""
-    return endpoint in PUBLIC or "public" in endpoint
+    """Only what is listed: a name (e.g. "public_…") is no review."""
+    return endpoint in PUBLIC
 
 
 def sample_value(converter) -> str:  # type: ignore[no-untyped-def]
@@ -88,7 +113,9 @@ def test_every_route_refuses_anonymous_requests(app):
 def test_public_allow_list_is_current(app):
     """Every listed endpoint exists, so the list cannot silently rot."""
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints >= PUBLIC, PUBLIC - endpoints
+    assert endpoints >= PUBLIC.keys(), PUBLIC.keys() - endpoints
+    assert endpoints >= ANY_USER.keys(), ANY_USER.keys() - endpoints
+    assert not PUBLIC.keys() & ANY_USER.keys()
 
 
 def test_public_pages_are_reachable(app, client):
@@ -315,3 +342,201 @@ def test_an_administrator_cannot_lock_themselves_out(world, client):
         assert response.status_code == 422
         assert response.json["errors"][0]["field"] in body
     assert client.get("/api/v1/me", headers=headers).json["is_administrator"] is True
+
+
+# --- a participant (no staff role) reaches no staff route ---------------------------------------
+
+#: Endpoints any logged-in user may use, GET answering 200 even when the path names another
+#: organisation's objects, each with the reason. Review every addition. Every other endpoint
+#: is swept by test_a_participant_reaches_no_staff_route.
+ANY_USER = {
+    "main.dashboard": "one's own dashboard",
+    "auth.logout": "one's own session",
+    "auth.change_password": "one's own password",
+    "admin.tokens": "one's own API tokens (page)",
+    "api.accounts_me": "one's own profile",
+    "api.accounts_list_tokens": "one's own API tokens",
+    "api.accounts_create_token": "one's own API tokens",
+    "cohorts.mine": "one's own cohorts",
+    "api.cohorts_my_memberships": "one's own cohorts",
+    "delivery.my_credentials": "one's own badges",
+    "api.delivery_my_credentials": "one's own badges",
+    # Listings filtered to what the user may see (the sweep checks that nothing of the other
+    # organisation's programmes, cohorts, participants or credentials shows).
+    "programmes.programme_list": "filtered listing",
+    "api.programmes_list_programmes": "filtered listing",
+    "cohorts.index": "filtered listing",
+    "awards.index": "filtered listing",
+    "api.awards_list_credentials": "filtered listing",
+    # Organisations issue public credentials: their names, logos and DIDs are public anyway.
+    "admin.organisation_list": "organisation directory",
+    "admin.organisation_view": "organisation directory",
+    "api.accounts_list_organisations": "organisation directory",
+    "api.accounts_get_organisation": "organisation directory",
+    "api.accounts_list_coordinators": "whom to contact in an organisation (their emails)",
+    # services/frameworks.py: "every logged-in user may read" frameworks, drafts included.
+    "frameworks.framework_list": "frameworks are readable by all users",
+    "frameworks.framework_view": "frameworks are readable by all users",
+    "frameworks.version_view": "frameworks are readable by all users",
+    "frameworks.version_export": "frameworks are readable by all users",
+    "api.frameworks_list_frameworks": "frameworks are readable by all users",
+    "api.frameworks_get_framework": "frameworks are readable by all users",
+    "api.frameworks_export_framework": "frameworks are readable by all users",
+    "api.frameworks_get_version": "frameworks are readable by all users",
+    "api.frameworks_export_version": "frameworks are readable by all users",
+    "api.frameworks_list_levels": "frameworks are readable by all users",
+    "api.frameworks_get_item": "frameworks are readable by all users",
+}
+
+#: Page forms that answer a refusal with a redirect and an error message rather than 403
+#: (they catch every service error, Forbidden included). The sweep requires that they change
+#: nothing; once one answers 403, the sweep says so and its entry must go.
+REFUSED_BY_REDIRECT = {
+    "frameworks.draft_create", "frameworks.version_publish", "frameworks.version_delete",
+    "frameworks.item_delete",
+}
+#: A write refused before authorisation for its empty body (JSON validation first: 400/415/
+#: 422) shows nothing the OpenAPI document does not; with the row counts unchanged it is
+#: a refusal too. Allowing a valid write is each module's own tests' business.
+WRITE_REFUSALS = {400, 403, 404, 405, 415, 422}
+
+
+@pytest.fixture
+def foreign(app, client):
+    """Paul, a participant of a programme of organisation A and nothing else; organisation B
+    with one of everything, whose ids fill the swept paths."""
+    from sqlalchemy import select
+    from test_programmes_helpers import make_achievement
+
+    from badge_service.db import db
+    from badge_service.models import ApiToken, CohortMember
+    from badge_service.services import cohorts, frameworks, programmes
+
+    session = db.session
+    now = utcnow()
+    alice = make_user("alice@example.org", name="Alice (coordinator A)")
+    bruno = make_user("bruno@example.org", name="Bruno (coordinator B)")
+    paul = make_user("paul@example.org", name="Paul (participant)")
+    org_a = make_org("org-a", coordinators=(alice,))
+    org_b = make_org("org-b", coordinators=(bruno,))
+    programme_a = programmes.create(session, alice, org_a.id, {
+        "slug": "a", "title": {"fr": "Programme A"}}, now=now)
+    cohort_a = cohorts.create_cohort(session, alice, programme_a, {"name": "A 2025"}, now=now)
+    cohorts.add_member(session, alice, cohort_a, {
+        "email": paul.email, "given_name": "Paul", "family_name": "P"}, now=now,
+        default_language="fr")
+
+    programme_b = programmes.create(session, bruno, org_b.id, {
+        "slug": "b", "title": {"fr": "Programme B"}}, now=now)
+    cohort_b = cohorts.create_cohort(session, bruno, programme_b, {"name": "B 2025"}, now=now)
+    member_b = cohorts.add_member(session, bruno, cohort_b, {
+        "email": "carla@example.org", "given_name": "Carla", "family_name": "C"}, now=now,
+        default_language="fr")
+    pending = cohorts.store_pending_import(session, bruno, programme_b, cohort_b, "b.csv",
+                                           b"email,given_name,family_name\n", now=now)
+    imported = frameworks.import_file(
+        session, bruno, (REPO_DATA / "numefa.json").read_bytes(), max_bytes=10_000_000,
+        now=now, base_url=app.config["PUBLIC_BASE_URL"], organisation_id=org_b.id,
+        draft=True)
+    session.commit()
+    achievement_b = make_achievement(bruno, programme_b)
+    awarded = client.post(f"/api/v1/achievements/{achievement_b.id}/awards",
+                          json={"recipients": [{"email": "carla@example.org"}],
+                                "notify": False}, headers=bearer(bruno))
+    assert awarded.status_code == 201, awarded.get_data(as_text=True)
+    credential_id = awarded.json["outcomes"][0]["credential"]["id"]
+    token_b = session.scalars(select(ApiToken).where(ApiToken.user_id == bruno.id)).first()
+    assert session.scalar(select(CohortMember.user_id).where(
+        CohortMember.cohort_id == cohort_a.id)) == paul.id
+    return paul, {
+        "programme_id": programme_b.id, "achievement_id": achievement_b.id,
+        "cohort_id": cohort_b.id, "member_id": member_b.id, "pending_id": pending.id,
+        "organisation_id": org_b.id, "user_id": bruno.id, "token_id": token_b.id,
+        "credential_id": credential_id, "framework_id": imported.framework.id,
+        "version_id": imported.version.id, "item_id": imported.version.items[0].id,
+    }
+
+
+def _row_counts() -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from badge_service.db import db
+
+    db.session.expire_all()
+    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
+def test_a_participant_reaches_no_staff_route(app, foreign):
+    """Every page and API route but the public and the personal ones, with a logged-in
+    participant's session or token and the ids of another organisation's real objects: reads
+    are 403 or 404, never 200 (nor 500); writes are refused and change nothing."""
+    paul, ids = foreign
+    web = app.test_client()
+    login(web, paul.email)
+    api = app.test_client()
+    headers = bearer(paul)
+    before = _row_counts()
+    read, wrote, wrong = 0, 0, []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC or rule.endpoint in ANY_USER:
+            continue
+        values = {name: str(ids[name]) if name in ids else sample_value(conv)
+                  for name, conv in rule._converters.items()}
+        _, path = rule.build(values)
+        is_api = path.startswith("/api/") or rule.endpoint.startswith("vcapi.")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if is_api:
+                response = api.open(path, method=method, headers=headers,
+                                    json=None if method == "GET" else {})
+            else:
+                response = web.open(path, method=method, data=None if method == "GET" else {})
+            response.close()
+            status = response.status_code
+            if method == "GET":
+                read += 1
+                ok = status in (403, 404)
+            elif rule.endpoint in REFUSED_BY_REDIRECT:
+                wrote += 1
+                ok = status == 302
+                if status in (403, 404):
+                    wrong.append(f"{rule.endpoint} now answers {status}: remove it from "
+                                 "REFUSED_BY_REDIRECT")
+                    continue
+            else:
+                wrote += 1
+                ok = status in WRITE_REFUSALS
+            if not ok:
+                wrong.append(f"{method} {path} ({rule.endpoint}) -> {status}")
+    assert not wrong, "a participant got through:\n" + "\n".join(wrong)
+    assert read >= 30  # the enumeration really ran
+    assert wrote >= 30
+    assert _row_counts() == before
+    assert web.get("/dashboard").status_code == 200  # still logged in: no false refusals
+
+
+def test_a_participants_listings_show_nothing_of_another_organisation(app, foreign):
+    """The filtered listings of ANY_USER, read by the participant: none of organisation B's
+    programmes, cohorts, participants, credentials or pending imports appear."""
+    paul, ids = foreign
+    private = [str(ids[name]) for name in ("programme_id", "cohort_id", "member_id",
+                                           "credential_id", "pending_id", "token_id")]
+    private.append("carla@example.org")  # organisation B's participant
+    web = app.test_client()
+    login(web, paul.email)
+    headers = bearer(paul)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if (rule.endpoint not in ANY_USER or "GET" not in rule.methods
+                or rule._converters):
+            continue
+        client_headers = headers if rule.rule.startswith("/api/") else None
+        response = web.get(rule.rule, headers=client_headers)
+        assert response.status_code == 200, rule.endpoint
+        text = response.get_data(as_text=True)
+        leaked = [value for value in private if value in text]
+        assert not leaked, (rule.endpoint, leaked)
+        checked += 1
+    assert checked >= 10
+    # and the participant's own programme is there: the listings are not simply empty
+    assert "Programme A" in web.get("/programmes").get_data(as_text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app, jsonify, request, url_for
 from pydantic import BaseModel, Field
@@ -16,6 +16,7 @@ from ..db import db
 from ..errors import FieldError, ValidationFailed
 from ..models import Achievement, Programme, User
 from ..services import accounts, achievements, programmes
+from ..web.programmes import trainer_invitation_link
 from .accounts import I18n, Strict
 from .openapi import created, operation, paged, parse_body
 
@@ -58,7 +59,19 @@ class ProgrammeOut(BaseModel):
 
 class TrainerIn(Strict):
     user_id: uuid.UUID | None = Field(default=None, description="the user, by id …")
-    email: str | None = Field(default=None, max_length=320, description="… or by email")
+    email: str | None = Field(default=None, max_length=320, description=(
+        "… or by email: when no account has it, one is created and invited"))
+    display_name: str | None = Field(default=None, max_length=300, description=(
+        "a new account's name (ignored for an existing account)"))
+    preferred_language: Literal["fr", "en"] | None = Field(default=None, description=(
+        "a new account's language, that of its invitation (default: the service's)"))
+
+
+class TrainerCreated(BaseModel):
+    user: UserRef
+    account_created: bool = Field(description="always true: a new account was made")
+    invitation_sent: bool = Field(description=(
+        "an email with a one-time link to choose a password leaves with this response"))
 
 
 class AchievementIn(Strict):
@@ -271,8 +284,11 @@ def list_trainers(programme_id: uuid.UUID) -> Any:
 
 
 @operation("/programmes/<uuid:programme_id>/trainers", "POST",
-           summary="Make a user a trainer of the programme (coordinators)", tag=TAG_PROGRAMMES,
-           body=TrainerIn, status=204)
+           summary="Make a user a trainer of the programme (coordinators). By user_id or "
+                   "email: an existing account is granted the role (204, no body); an email "
+                   "without an account creates one, without a password, and emails it an "
+                   "invitation to choose one (201, the new account)",
+           tag=TAG_PROGRAMMES, body=TrainerIn, response=TrainerCreated, status=201)
 def add_trainer(programme_id: uuid.UUID) -> Any:
     actor = api_user()
     programme = programmes.get_readable(db.session, actor, programme_id)
@@ -283,15 +299,23 @@ def add_trainer(programme_id: uuid.UUID) -> Any:
             FieldError("give user_id or email", field="user_id")])
     if body.user_id is not None:
         user = db.session.get(User, body.user_id)
-        field = "user_id"
-    else:
-        user = accounts.find_user_by_email(db.session, body.email or "")
-        field = "email"
-    if user is None:
-        raise ValidationFailed("no account matches; create the user first",
-                               [FieldError("no such user", field=field)])
-    programmes.add_trainer(db.session, actor, programme, user)
-    return "", 204
+        if user is None:
+            raise ValidationFailed("no account has this id",
+                                   [FieldError("no such user", field="user_id")])
+        programmes.add_trainer(db.session, actor, programme, user)
+        return "", 204
+    done = programmes.assign_trainer(
+        db.session, actor, programme, email=body.email or "", display_name=body.display_name,
+        preferred_language=body.preferred_language,
+        default_language=current_app.config["DEFAULT_LANGUAGE"], now=utcnow(),
+        invitation_link=trainer_invitation_link(programme))
+    if not done.created:
+        return "", 204
+    user = done.user
+    return created(TrainerCreated(
+        user=UserRef(id=user.id, email=user.email, display_name=user.display_name),
+        account_created=True, invitation_sent=True).model_dump(mode="json"),
+        url_for("api.accounts_get_user", user_id=user.id))
 
 
 @operation("/programmes/<uuid:programme_id>/trainers/<uuid:user_id>", "DELETE",

@@ -31,6 +31,9 @@ from ..models.accounts import ROLE_COORDINATOR
 PURPOSE_PASSWORD_RESET = "password-reset"  # noqa: S105 - a purpose label
 PURPOSE_LOGIN_LINK = "login-link"
 PURPOSE_INVITATION = "invitation"
+#: A trainer's first link: the account was made for them by a coordinator, without a password.
+#: Kept apart from cohort invitations, whose re-sending expires every unused invitation link.
+PURPOSE_TRAINER_INVITATION = "trainer-invitation"
 LANGUAGES = ("fr", "en")
 
 #: Brute-force throttle of password logins: at most this many failures within the window, per
@@ -229,6 +232,24 @@ def set_password(session: Session, user: User, password: str) -> None:
         EmailToken.user_id == user.id, EmailToken.purpose == PURPOSE_PASSWORD_RESET,
         EmailToken.used_at.is_(None)))
     session.flush()
+
+
+def set_password_with_token(session: Session, token: str, purpose: str, password: str,
+                            confirm: str, *, now: datetime) -> User:
+    """Spend an emailed token to choose a password (an invitation's first one, or a reset).
+
+    The password is checked before the token is spent, so a typo does not waste the link;
+    the owner of the link is returned, to be logged in.
+    """
+    if password != confirm:
+        raise ValidationFailed("the password was not set",
+                               [FieldError("the two passwords differ", field="confirm")])
+    security.check_password_strength(password)
+    user = consume_email_token(session, token, purpose, now=now)
+    set_password(session, user, password)
+    user.last_login_at = now
+    session.flush()
+    return user
 
 
 def change_password(session: Session, user: User, current: str, new: str,

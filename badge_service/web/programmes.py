@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -18,12 +19,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from .. import uploads
 from ..clock import utcnow
 from ..db import db
-from ..errors import Forbidden, ServiceError
+from ..errors import AuthenticationRequired, Forbidden, ServiceError
 from ..models import Achievement, Programme
 from ..services import accounts, achievements, issuing, programmes
 from .forms import flash_error
@@ -95,15 +96,24 @@ def programme_new() -> Any:
                            values=values)
 
 
-@bp.get("/programmes/<uuid:programme_id>")
-@login_required
-def programme_view(programme_id: uuid.UUID) -> Any:
-    programme = programmes.get_readable(db.session, current_user, programme_id)
+def _render_view(programme: Programme, trainer_form: dict[str, str] | None = None,
+                 status: int = 200) -> Any:
     rows = db.session.scalars(achievements.of_programme(programme)).all()
     return render_template(
         "programmes/view.html", programme=programme, achievements=rows,
         trainers=programmes.trainers(db.session, programme),
-        can_manage=programmes.can_manage(db.session, current_user, programme))
+        can_manage=programmes.can_manage(db.session, current_user, programme),
+        trainer_form=trainer_form or {"preferred_language": _default_language()}), status
+
+
+def _default_language() -> str:
+    return str(current_app.config["DEFAULT_LANGUAGE"])
+
+
+@bp.get("/programmes/<uuid:programme_id>")
+@login_required
+def programme_view(programme_id: uuid.UUID) -> Any:
+    return _render_view(programmes.get_readable(db.session, current_user, programme_id))
 
 
 @bp.route("/programmes/<uuid:programme_id>/edit", methods=["GET", "POST"])
@@ -139,24 +149,76 @@ def programme_delete(programme_id: uuid.UUID) -> Any:
     return redirect(url_for("programmes.programme_list"))
 
 
+def trainer_invitation_link(programme: Programme) -> Callable[[str], str]:
+    """The absolute link of a trainer's invitation (the API uses it too)."""
+    def link(token: str) -> str:
+        return _base() + url_for("programmes.trainer_invitation", programme_id=programme.id,
+                                 token=token)
+    return link
+
+
 @bp.post("/programmes/<uuid:programme_id>/trainers")
 @login_required
 def trainer_add(programme_id: uuid.UUID) -> Any:
     programme = programmes.get_readable(db.session, current_user, programme_id)
     programmes.require_manage(db.session, current_user, programme)
-    user = accounts.find_user_by_email(db.session, request.form.get("email", ""))
-    if user is None:
-        flash("No account has this email address; an administrator must create it first.",
-              "error")
+    form = {key: request.form.get(key, "").strip()
+            for key in ("email", "display_name", "preferred_language")}
+    try:
+        done = programmes.assign_trainer(
+            db.session, current_user, programme, email=form["email"],
+            display_name=form["display_name"] or None,
+            preferred_language=form["preferred_language"] or None,
+            default_language=_default_language(), now=utcnow(),
+            invitation_link=trainer_invitation_link(programme))
+    except ServiceError as exc:
+        flash_error(exc)
+        # The page again, with what was typed, so the coordinator corrects rather than retypes.
+        return _render_view(programme, form, exc.status)
+    name = done.user.display_name
+    if done.created:
+        flash(f"An account was created for {done.user.email}, now a trainer of this programme; "
+              "an invitation to choose a password was emailed to them.", "info")
+    elif done.granted:
+        flash(f"{name} is now a trainer of this programme.", "info")
     else:
+        flash(f"{name} already was a trainer of this programme.", "info")
+    return redirect(url_for("programmes.programme_view", programme_id=programme.id))
+
+
+@bp.route("/programmes/<uuid:programme_id>/trainer-invitation/<token>",
+          methods=["GET", "POST"])
+def trainer_invitation(programme_id: uuid.UUID, token: str) -> Any:
+    """A new trainer's first visit: choose a password, then land on the programme logged in.
+
+    Public, gated by the one-time token like password-reset links: GET only shows the form
+    (mail scanners that prefetch links must not spend it), POST spends it.
+    """
+    now = utcnow()
+    try:
+        user = programmes.check_trainer_invitation(db.session, token, now=now)
+    except AuthenticationRequired as exc:
+        flash(exc.detail[0].upper() + exc.detail[1:] + ".", "error")
+        return render_template("programmes/trainer_invitation.html", user=None), exc.status
+    if request.method == "POST":
         try:
-            if programmes.add_trainer(db.session, current_user, programme, user):
-                flash(f"{user.display_name} is now a trainer of this programme.", "info")
-            else:
-                flash(f"{user.display_name} already was a trainer of this programme.", "info")
+            user = programmes.accept_trainer_invitation(
+                db.session, token, request.form.get("password", ""),
+                request.form.get("confirm", ""), now=now)
+        except AuthenticationRequired as exc:  # spent by a concurrent request meanwhile
+            flash(exc.detail[0].upper() + exc.detail[1:] + ".", "error")
+            return render_template("programmes/trainer_invitation.html", user=None), exc.status
         except ServiceError as exc:
             flash_error(exc)
-    return redirect(url_for("programmes.programme_view", programme_id=programme.id))
+            return render_template("programmes/trainer_invitation.html", user=user), exc.status
+        login_user(user)
+        flash(f"Welcome, {user.display_name}. Your password is set.", "info")
+        programme = db.session.get(Programme, programme_id)
+        # The link names the programme only to land there; access is checked as usual.
+        if programme is not None and programmes.can_read(db.session, user, programme):
+            return redirect(url_for("programmes.programme_view", programme_id=programme.id))
+        return redirect(url_for("programmes.programme_list"))
+    return render_template("programmes/trainer_invitation.html", user=user)
 
 
 @bp.post("/programmes/<uuid:programme_id>/trainers/<uuid:user_id>/remove")
