@@ -273,3 +273,193 @@ def test_neither_variant_requires_subject_id_or_identifier(standards_dir: Path) 
 def test_formal_profile_schema_accepts_the_issuer(standards_dir: Path) -> None:
     issuer = _signed(standards_dir, "simple-did-key-method.json")["issuer"]
     assert schema.validate_against(issuer, _formal(standards_dir, "profile.json")) == []
+
+
+# ------------------------------------------- the fast predicate agrees with jsonschema exactly
+
+# (schema, instances): each keyword the predicate handles, at the edges of its semantics.
+KEYWORD_CASES = [
+    ({"type": "integer"}, [1, 1.0, 1.5, True, "1", None]),
+    ({"type": "number"}, [1, 1.5, True, "1"]),
+    ({"type": ["string", "null"]}, ["x", None, 1, False]),
+    ({"type": "object"}, [{}, [], "x"]),
+    ({"type": "array"}, [[], {}, "x"]),
+    ({"type": "boolean"}, [True, 0, None]),
+    ({"enum": ["a", "b"]}, ["a", "c", 1, ["a"], None]),
+    ({"enum": []}, ["a"]),
+    ({"pattern": "^a"}, ["ab", "ba", 1, None]),
+    ({"format": "date-time"}, ["2026-01-15T09:00:00Z", "2026-01-15T09:00:00", 5]),
+    ({"format": "date"}, ["2026-02-28", "2026-02-30", None]),
+    ({"format": "uri"}, ["not a uri", 1]),
+    ({"minItems": 2}, [[], [1, 2], "x"]),
+    ({"required": ["a", "b"]}, [{}, {"a": 1}, {"a": 1, "b": 2}, [], "x"]),
+    (
+        {"properties": {"a": {"type": "string"}}, "additionalProperties": False},
+        [{"a": "x"}, {"a": 1}, {"b": 1}, {}, [], "x"],
+    ),
+    ({"additionalProperties": {"type": "string"}}, [{"a": "x"}, {"a": 1}, {}]),
+    ({"propertyNames": {"pattern": "^[a-z]{2}$"}}, [{"en": 1}, {"EN": 1}, {}, "EN"]),
+    ({"items": {"type": "string"}}, [["a"], ["a", 1], [], "x"]),
+    (
+        {"items": [{"type": "string"}, {"type": "integer"}], "additionalItems": False},
+        [["a"], ["a", 1], ["a", 1, 2], [1], []],
+    ),
+    (
+        {"items": [{"type": "string"}], "additionalItems": {"type": "integer"}},
+        [["a", 1, 2], ["a", "b"], ["a"]],
+    ),
+    ({"additionalItems": False}, [[1, 2]]),  # ignored without an array `items`
+    ({"items": {}, "additionalItems": False}, [[1, 2]]),
+    ({"contains": {"enum": ["x"]}}, [[], ["x"], ["y", "x"], ["y"], "x"]),
+    ({"oneOf": [{"type": "string"}, {"enum": ["a"]}]}, ["a", "b", 1]),
+    ({"oneOf": [{"type": "integer"}, {"type": "number"}, {"type": "string"}]}, [1, 1.5, "x", None]),
+    ({"anyOf": [{"type": "string"}, {"minItems": 1}]}, ["x", [], [1], 1]),
+    ({"allOf": [{"type": "array"}, {"minItems": 1}]}, [[], [1], "x"]),
+    ({"properties": {"a": False, "b": True}}, [{"a": 1}, {"b": 1}, {}]),
+    ({"$defs": {"s": {"type": "string"}}, "$ref": "#/$defs/s", "enum": ["a"]}, ["a", "b", 1]),
+    ({"$defs": {"a/b": {"type": "string"}}, "items": {"$ref": "#/$defs/a~1b"}}, [["x"], [1]]),
+    (
+        {"properties": {"n": {"$ref": "#"}, "v": {"type": "integer"}}},
+        [{"n": {"n": {"v": 1}}}, {"n": {"n": {"v": "1"}}}, {"n": 5}],
+    ),
+    ({"$ref": PROFILE_URL + "#/$defs/Image"}, [{}, {"id": "https://x/i.png", "type": "Image"}]),
+]
+
+
+def _case_ids() -> list[str]:
+    return [json.dumps(s)[:60] for s, _ in KEYWORD_CASES]
+
+
+@pytest.mark.parametrize(("document_schema", "instances"), KEYWORD_CASES, ids=_case_ids())
+def test_fast_check_matches_jsonschema_per_keyword(document_schema: dict, instances: list) -> None:
+    compiled = schema._compiled(json.dumps(document_schema, sort_keys=True))
+    assert compiled.fast is not None
+    for instance in instances:
+        expected = compiled.validator.is_valid(instance)
+        assert compiled.fast(instance) is expected, instance
+        assert (schema.validate_against(instance, document_schema) == []) is expected
+
+
+@pytest.mark.parametrize(
+    "ineligible",
+    [
+        {"maxLength": 2},
+        {"patternProperties": {"^a": {"type": "string"}}},
+        {"contains": {"type": "string"}, "minContains": 2},
+        {"enum": [1, 2]},
+        {"$defs": {"x": {"$anchor": "foo", "type": "string"}}, "$ref": "#foo"},
+        {"properties": {"a": {"$id": "https://example.com/a", "type": "string"}}},
+        {"$ref": "https://example.com/remote.json"},
+        {"items": {"$ref": "#/$defs/missing"}},
+        {"$id": "https://example.com/s.json#", "type": "string"},
+    ],
+    ids=lambda s: json.dumps(s)[:50],
+)
+def test_schemas_the_fast_check_does_not_handle_go_to_jsonschema(ineligible: dict) -> None:
+    assert schema._compiled(json.dumps(ineligible, sort_keys=True)).fast is None
+    if "maxLength" in ineligible:
+        assert _found(schema.validate_against("abc", ineligible)) == {("", "maxLength")}
+        assert schema.validate_against("ab", ineligible) == []
+
+
+def test_every_bundled_schema_has_a_fast_check() -> None:
+    for bundled in schema.available_schemas():
+        assert schema._schema(bundled.kind, bundled.variant).fast is not None, bundled
+
+
+def _paths(node: object, prefix: tuple = ()) -> list[tuple]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _paths(value, (*prefix, index))
+    return found
+
+
+_DELETE = object()
+_REPLACEMENTS = (None, "x", "2026-02-30T00:00:00Z", [], {"EN": "x"})
+
+
+def _mutants(document: dict):
+    """``document`` altered in place, one node at a time (deleted, replaced, wrapped in or taken
+    out of an array), restored after each yield."""
+    for path in _paths(document)[1:]:
+        parent = document
+        for step in path[:-1]:
+            parent = parent[step]
+        original = parent[path[-1]]
+        options: list = [_DELETE, *_REPLACEMENTS, [original]]
+        if isinstance(original, list) and original:
+            options += [original[0], [*original, "x"]]
+        if isinstance(original, dict):
+            options += [{k: v for k, v in original.items() if k != "type"}, {**original, "EN": 1}]
+        for option in options:
+            if option is _DELETE and isinstance(parent, list):
+                parent[path[-1] : path[-1] + 1] = []
+            elif option is _DELETE:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = option
+            yield path, option
+            if option is _DELETE and isinstance(parent, list):
+                parent[path[-1] : path[-1]] = [original]
+            else:
+                parent[path[-1]] = original
+
+
+def test_fast_check_agrees_with_jsonschema_on_altered_credentials() -> None:
+    from factories import DEFAULT_NOW, make_credential
+
+    from credentials.data_integrity import add_proof
+    from credentials.keys import KeyPair
+
+    key = KeyPair.generate("Ed25519")
+    credential = add_proof(
+        make_credential(issuer_id=key.did_key), key.signer(), created=DEFAULT_NOW
+    )
+    compiled = schema._schema("AchievementCredential", "jsonld")
+    assert compiled.fast(credential) is True
+    before = copy.deepcopy(credential)
+    outcomes = []
+    for path, option in _mutants(credential):
+        expected = compiled.validator.is_valid(credential)
+        outcomes.append(expected)
+        assert compiled.fast(credential) is expected, (path, option)
+    assert credential == before
+    assert len(outcomes) > 1000
+    assert set(outcomes) == {True, False}
+
+
+def test_validation_results_do_not_depend_on_earlier_documents(standards_dir: Path) -> None:
+    good = _signed(standards_dir, "simple-did-key-method.json")
+    bad = copy.deepcopy(good)
+    del bad["validFrom"]
+    bad["credentialSubject"]["achievement"]["image"] = "https://badges.example/b1.png"
+    compiled = schema._schema("AchievementCredential", "jsonld")
+    first_bad = schema.validate(bad, "AchievementCredential")
+    assert first_bad
+    # Documents that look like schemas (refs, ids, anchors, definitions) and nest deeply: the
+    # predicate and the validator come from the schema alone, so nothing here can change them.
+    hostile = {
+        **good,
+        "$ref": "#",
+        "$id": "https://evil.example/schema.json",
+        "$anchor": "x",
+        "$defs": {"Profile": True},
+        "oneOf": [True, True],
+        "credentialSubject": {**good["credentialSubject"], "$ref": "#/$defs/Profile"},
+    }
+    schema.validate(hostile, "AchievementCredential")
+    deep: dict = {}
+    node = deep
+    for _ in range(5000):
+        node["credentialSubject"] = {}
+        node = node["credentialSubject"]
+    with pytest.raises(InputTooLargeError):
+        schema.validate(deep, "AchievementCredential")
+    assert schema._schema("AchievementCredential", "jsonld") is compiled
+    assert schema.validate(good, "AchievementCredential") == []
+    assert schema.validate(bad, "AchievementCredential") == first_bad
+    assert schema.validate(bad, "AchievementCredential") == first_bad
