@@ -127,3 +127,180 @@ def test_headers_cannot_be_injected(app):
     assert message["Subject"] == "Hello Bcc: x@example.org"
     assert message["Bcc"] is None
     assert message["Message-ID"].endswith("@example.org>")
+
+
+# --- TLS and authentication, against a real server --------------------------------------------
+#
+# mail.deliver() verifies the server with ssl.create_default_context(): the system's trust
+# store, which OpenSSL also takes from SSL_CERT_FILE. The tests trust their own CA that way,
+# as an operator with an internal CA would; without it the same server must be refused.
+
+USER, PASSWORD = "badges@example.org", "smtp password"
+
+
+def _certificates(folder):  # type: ignore[no-untyped-def]
+    """A CA and a server certificate for 127.0.0.1 it signed; returns (ca, cert, key) paths."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "badge_service test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
+                                       False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                         critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = folder / "ca.pem", folder / "server.pem", folder / "server.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return paths
+
+
+class TlsCollector:
+    """Keeps each message with how it came: over TLS or not, authenticated as whom."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.logins: list[tuple[bytes, bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        encrypted = server.transport.get_extra_info("ssl_object") is not None
+        login = session.auth_data.login if session.authenticated else None
+        self.messages.append((message, encrypted, login))
+        return "250 OK"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        from aiosmtpd.smtp import AuthResult
+
+        self.logins.append((auth_data.login, auth_data.password))
+        ok = (auth_data.login, auth_data.password) == (USER.encode(), PASSWORD.encode())
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
+
+@pytest.fixture
+def tls_server(tmp_path, request):  # type: ignore[no-untyped-def]
+    """A real SMTP server on loopback, 'starttls' or 'ssl' (implicit TLS) by parameter, that
+    refuses mail before TLS and offers AUTH only over TLS."""
+    import socket
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    ca, cert, key = _certificates(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = TlsCollector()
+    mode = request.param
+    options: dict = {"authenticator": handler.authenticate}
+    if mode == "starttls":
+        # auth_require_tls (aiosmtpd's default): no AUTH before STARTTLS.
+        options.update(tls_context=server_context, require_starttls=True)
+    else:
+        # Implicit TLS: the whole connection is encrypted, there is no "before TLS".
+        options.update(ssl_context=server_context, auth_require_tls=False)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield mode, port, ca, handler
+    finally:
+        controller.stop()
+
+
+def _smtp_config(mode: str, port: int, **extra):  # type: ignore[no-untyped-def]
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_SECURITY": mode,
+            "SMTP_TIMEOUT": 10, "MAIL_FROM": "Badges <badges@example.org>", **extra}
+
+
+TLS_MODES = pytest.mark.parametrize("tls_server", ["starttls", "ssl"], indirect=True)
+
+
+@TLS_MODES
+def test_tls_delivery_trusts_only_a_known_ca(tls_server, monkeypatch):
+    import ssl
+
+    mode, port, ca, handler = tls_server
+    config = _smtp_config(mode, port)
+    message = mail.build_message(config, "lea@example.org", "Over TLS", "text")
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(ssl.SSLCertVerificationError):
+        mail.deliver(config, message)
+    assert handler.messages == []
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    assert mail.deliver(config, message) == f"smtp://127.0.0.1:{port}"
+    [(received, encrypted, login)] = handler.messages
+    assert received["Subject"] == "Over TLS"
+    assert encrypted
+    assert login is None  # no credentials configured: no AUTH
+    assert handler.logins == []
+
+
+@TLS_MODES
+def test_configured_credentials_authenticate_over_tls(tls_server, monkeypatch):
+    import smtplib
+
+    mode, port, ca, handler = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    config = _smtp_config(mode, port, SMTP_USERNAME=USER, SMTP_PASSWORD=PASSWORD)
+    mail.deliver(config, mail.build_message(config, "lea@example.org", "Signed in", "text"))
+    [(received, encrypted, login)] = handler.messages
+    assert received["Subject"] == "Signed in"
+    assert encrypted
+    assert login == USER.encode()
+    assert handler.logins == [(USER.encode(), PASSWORD.encode())]
+
+    wrong = {**config, "SMTP_PASSWORD": "not the password"}
+    with pytest.raises(smtplib.SMTPAuthenticationError):
+        mail.deliver(wrong, mail.build_message(wrong, "lea@example.org", "Refused", "text"))
+    assert len(handler.messages) == 1
+
+
+@pytest.mark.parametrize("tls_server", ["starttls"], indirect=True)
+def test_the_starttls_server_offers_auth_only_after_tls(tls_server, monkeypatch):
+    """What the two tests above rely on: the password never crosses in clear text."""
+    import smtplib
+    import ssl
+
+    _, port, ca, _ = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.ehlo()
+        assert client.has_extn("starttls")
+        assert not client.has_extn("auth")
+        client.starttls(context=ssl.create_default_context())
+        client.ehlo()
+        assert client.has_extn("auth")
