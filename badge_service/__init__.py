@@ -88,8 +88,10 @@ def _derive(settings: dict[str, Any], instance: Path, project: Path) -> dict[str
 
 
 def _instance_secret(instance: Path) -> str:
-    """A random secret kept in the instance folder, so a fresh install needs no setup and
-    sessions survive restarts. Production deployments set BADGE_SECRET_KEY instead."""
+    """A random secret kept in the instance folder, so a fresh local install needs no setup
+    and sessions survive restarts. Only for a loopback PUBLIC_BASE_URL: a deployment must set
+    BADGE_SECRET_KEY (config.py refuses to start without it), since hosts or workers that do not
+    share this folder would each make their own and reject each other's sessions."""
     path = instance / "secret_key"
     try:
         return path.read_text(encoding="ascii").strip()

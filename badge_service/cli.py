@@ -11,10 +11,11 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from credentials.cli import credentials_group
 
+from .config import ConfigError
 from .errors import ServiceError
 
 
@@ -24,7 +25,39 @@ def _create_app(*_args: object) -> object:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+class ConfigProblem(click.ClickException):
+    """A configuration error, told as one paragraph on stderr: the operator has a setting to
+    fix, and a Python traceback would bury the sentence that names it."""
+
+    exit_code = 2  # like a usage error: the fault is in how it was invoked, not in the data
+
+    def __init__(self, error: ConfigError) -> None:
+        super().__init__(f"configuration: {error}")
+
+
+class ServiceGroup(FlaskGroup):
+    """Flask's group, with configuration errors turned into :class:`ConfigProblem` wherever
+    the application is built: in a command (``demo`` builds its own), and when ``--help``
+    loads it to list commands (Flask would print the traceback there)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise ConfigProblem(exc) from None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except ConfigError as exc:
+            ConfigProblem(exc).show()
+            # The commands declared here are still listed; only the application's own (db)
+            # need a valid configuration.
+            return sorted(self.commands)
+        return super().list_commands(ctx)
+
+
+@click.group(cls=ServiceGroup, create_app=_create_app, add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 @click.version_option(package_name="badge-service")
 def main() -> None:
@@ -171,6 +204,10 @@ def tokens_create(email: str, name: str) -> None:
 def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the application with gunicorn (production-grade, multi-process)."""
     from gunicorn.app.wsgiapp import run
+
+    # Build it once here first: a configuration error then stops the command with its one
+    # paragraph, instead of a traceback from every gunicorn worker that fails to boot.
+    _create_app()
 
     sys.argv = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
                 "--access-logfile", "-", "badge_service.wsgi:app"]

@@ -74,8 +74,8 @@ class Login:
 
 
 def _ensure_instance_config(instance: Path, port: int) -> None:
-    """Write what a fresh demo instance needs and nothing else: a key passphrase. The public
-    URL follows ``--port`` for this run only. An operator's own settings win."""
+    """Write what a fresh demo instance needs and nothing else: a key passphrase and a secret
+    key. The public URL follows ``--port`` for this run only. An operator's own settings win."""
     instance.mkdir(parents=True, exist_ok=True)
     config_file = instance / "config.toml"
     existing = config_file.read_text(encoding="utf-8") if config_file.exists() else ""
@@ -84,6 +84,14 @@ def _ensure_instance_config(instance: Path, port: int) -> None:
         # A demo convenience: the passphrase sits beside the keys, in a 0600 file. Production
         # deployments pass BADGE_KEY_PASSPHRASE from a secret store instead.
         lines.append(f'KEY_PASSPHRASE = "{secrets.token_urlsafe(24)}"')
+    if "SECRET_KEY" not in existing and not os.environ.get("BADGE_SECRET_KEY"):
+        # Explicit like the passphrase, so the demo also starts behind a public
+        # BADGE_PUBLIC_BASE_URL (a showcase), where the configuration requires one. The secret
+        # of an earlier run, kept in the instance folder, is reused: its sessions stay valid.
+        earlier = instance / "secret_key"
+        value = (earlier.read_text(encoding="ascii").strip() if earlier.exists()
+                 else secrets.token_urlsafe(48))
+        lines.append(f"SECRET_KEY = {json.dumps(value)}")
     if ("PUBLIC_BASE_URL" not in existing and not os.environ.get("BADGE_PUBLIC_BASE_URL")
             and port != 5000):
         os.environ["BADGE_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"

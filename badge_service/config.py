@@ -7,12 +7,14 @@ it: a service that silently ignored ``BADGE_DATABSE_URL`` would run on the wrong
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "BADGE_"
 #: Where the instance folder is (database, secret key, outbox, config.toml); read before the
@@ -34,14 +36,15 @@ class Setting:
 
 # None as a default means "derived at start-up" (see _derive) or "optional".
 SETTINGS: dict[str, Setting] = {
-    "SECRET_KEY": Setting(str, None, "signs sessions, CSRF and email links; required in "
-                          "production (a random one is created in the instance folder otherwise)",
-                          secret=True),
+    "SECRET_KEY": Setting(str, None, "signs sessions, CSRF and email links; required unless "
+                          "PUBLIC_BASE_URL is a loopback address (then a random one is kept in "
+                          "the instance folder)", secret=True),
     "DATABASE_URL": Setting(str, None, "SQLAlchemy URL; default SQLite in the instance folder"),
     "PUBLIC_BASE_URL": Setting(str, "http://127.0.0.1:5000", "public https URL of the service; "
                                "credential ids and did:web derive from it"),
     "KEYS_DIR": Setting(str, None, "directory of the encrypted signing keys; default ./keys"),
-    "KEY_PASSPHRASE": Setting(str, None, "passphrase protecting the signing keys", secret=True),
+    "KEY_PASSPHRASE": Setting(str, None, "passphrase protecting the signing keys; required "
+                              "unless PUBLIC_BASE_URL is a loopback address", secret=True),
     "KEY_SCRYPT_LOG_N": Setting(int, 17, "scrypt cost (log2 N) for newly written key files; "
                                 "17 takes ~0.3 s and 128 MiB per decryption"),
     "HOST_DID_ORGANISATION": Setting(str, None, "slug of the organisation whose did:web is the "
@@ -154,3 +157,44 @@ def _validate(config: dict[str, Any]) -> None:
                  "SMTP_PORT", "SMTP_TIMEOUT", "LOGIN_LINK_MINUTES", "PASSWORD_RESET_MINUTES"):
         if config[name] <= 0:
             raise ConfigError(f"{name} must be positive")
+    _require_deployment_secrets(config)
+
+
+#: Settings a deployment must set itself, and why; a loopback PUBLIC_BASE_URL (local development,
+#: ``badge-service demo``) and TESTING may leave them unset.
+REQUIRED_IN_DEPLOYMENT = {
+    "KEY_PASSPHRASE": "it protects the organisations' signing keys, which must never be "
+                      "encrypted under a default or a passphrase nobody chose",
+    "SECRET_KEY": "it signs sessions, CSRF tokens and email links, and must be the same on "
+                  "every host and worker (the random one kept in the instance folder is for a "
+                  "single local instance)",
+}
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` points at this machine only: nobody else can reach such a service."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _require_deployment_secrets(config: dict[str, Any]) -> None:
+    # A public URL means other people reach this service: falling back to generated secrets
+    # there would protect real keys by accident and break sessions across workers silently.
+    if config["TESTING"] or is_loopback_url(config["PUBLIC_BASE_URL"]):
+        return
+    missing = [name for name in REQUIRED_IN_DEPLOYMENT if not config[name]]
+    if missing:
+        reasons = "; ".join(f"{ENV_PREFIX}{name}: {REQUIRED_IN_DEPLOYMENT[name]}"
+                            for name in missing)
+        raise ConfigError(
+            f"missing required setting{'s' if len(missing) > 1 else ''} for the deployment at "
+            f"{config['PUBLIC_BASE_URL']}: {reasons}. Set "
+            f"{' and '.join(ENV_PREFIX + name for name in missing)} in the environment or in "
+            f"the instance config.toml (only a loopback PUBLIC_BASE_URL, as in local "
+            f"development and the demo, may go without)."
+        )

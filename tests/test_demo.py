@@ -66,3 +66,37 @@ def test_demo_command_on_a_fresh_instance(tmp_path):
     config = tmp_path / "instance" / "config.toml"
     assert oct(config.stat().st_mode & 0o777) == "0o600"
     assert len(list((tmp_path / "keys").glob("*/*.pem"))) == 3
+    # Its secrets are explicit in its own config, as a deployment's would be.
+    text = config.read_text()
+    assert "KEY_PASSPHRASE = " in text
+    assert "SECRET_KEY = " in text
+
+
+def test_demo_config_keeps_an_earlier_secret_and_satisfies_a_public_url(tmp_path, monkeypatch):
+    from badge_service import config
+    from badge_service.commands_demo import _ensure_instance_config
+
+    monkeypatch.delenv("BADGE_KEY_PASSPHRASE", raising=False)
+    monkeypatch.delenv("BADGE_SECRET_KEY", raising=False)
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    # An instance from before the demo wrote its secret key: its sessions stay valid.
+    (instance / "secret_key").write_text("earlier-secret\n")
+    _ensure_instance_config(instance, 5000)
+    _ensure_instance_config(instance, 5000)  # idempotent: nothing appended twice
+    text = (instance / "config.toml").read_text()
+    assert text.count("SECRET_KEY") == 1
+    assert text.count("KEY_PASSPHRASE") == 1
+    public = {"BADGE_PUBLIC_BASE_URL": "https://demo.badges.example"}
+    loaded = config.load(instance, environ=public)  # a showcase behind a public URL starts
+    assert loaded["SECRET_KEY"] == "earlier-secret"
+    assert loaded["KEY_PASSPHRASE"]
+
+
+def test_demo_config_leaves_an_operators_secrets_alone(tmp_path, monkeypatch):
+    from badge_service.commands_demo import _ensure_instance_config
+
+    monkeypatch.setenv("BADGE_KEY_PASSPHRASE", "operator passphrase")
+    monkeypatch.setenv("BADGE_SECRET_KEY", "operator secret")
+    _ensure_instance_config(tmp_path, 5000)
+    assert not (tmp_path / "config.toml").exists()

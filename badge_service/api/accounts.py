@@ -296,7 +296,7 @@ class OrganisationImageOut(BaseModel):
 @operation("/organisations/<uuid:organisation_id>/image", "POST",
            summary="Upload the organisation's logo (issuer Profile image): PNG or SVG, as "
                    "multipart/form-data field 'file' or as the raw body; checked by content",
-           tag="organisations", response=OrganisationImageOut)
+           tag="organisations", response=OrganisationImageOut, upload="image")
 def upload_organisation_image(organisation_id: uuid.UUID) -> Any:
     from flask import current_app, request
 

@@ -450,7 +450,7 @@ def run_import(programme_id: uuid.UUID, cohort_id: uuid.UUID | None) -> Any:
 @operation("/programmes/<uuid:programme_id>/cohorts/import", "POST",
            summary="Import participants from CSV; each row's `cohort` column (or the `cohort` "
                    "parameter) names the cohort, created if new",
-           tag=TAG, response=ImportOut,
+           tag=TAG, response=ImportOut, upload="csv",
            query=[("dry_run", "boolean", "preview only: nothing is written (default false)"),
                   ("cohort", "string", "import every row into this cohort (by name)"),
                   ("invite", "boolean", "invite the participants this import adds")])
@@ -461,7 +461,7 @@ def import_into_programme(programme_id: uuid.UUID) -> Any:
 @operation("/cohorts/<uuid:cohort_id>/import", "POST",
            summary="Import participants from CSV into this cohort (multipart `file` or a "
                    "text/csv body)",
-           tag=TAG, response=ImportOut,
+           tag=TAG, response=ImportOut, upload="csv",
            query=[("dry_run", "boolean", "preview only: nothing is written (default false)"),
                   ("invite", "boolean", "invite the participants this import adds")])
 def import_into_cohort(cohort_id: uuid.UUID) -> Any:

@@ -108,7 +108,7 @@ class ImportIn(Strict):
         default=None, description="CSV without a document row: its language")
 
 
-class ImportOut(BaseModel):
+class FrameworkImportOut(BaseModel):
     framework: FrameworkOut
     version: VersionSummary
     created_framework: bool
@@ -219,6 +219,21 @@ def export_response(version: FrameworkVersion) -> Response:
 
 
 EXPORT_QUERY = (("format", "string", "'case' (CASE 1.1 JSON, default) or 'csv'"),)
+#: What an export answers, by ``format``: the package is described, not modelled, since its
+#: content is CASE's own (badge_service/case.py builds it).
+EXPORT_PRODUCES = {
+    "application/json": {
+        "type": "object", "description": "format=case: a CASE 1.1 CFPackage",
+        "required": ["CFDocument", "CFItems", "CFAssociations"],
+        "properties": {"CFDocument": {"type": "object"},
+                       "CFItems": {"type": "array", "items": {"type": "object"}},
+                       "CFAssociations": {"type": "array", "items": {"type": "object"}},
+                       "CFDefinitions": {"type": "object"},
+                       "CFRubrics": {"type": "array", "items": {"type": "object"}}}},
+    "text/csv": {"type": "string", "contentMediaType": "text/csv",
+                 "description": "format=csv: the columns of badge_service/case.py, UTF-8 with "
+                                "a BOM"},
+}
 
 
 # --- frameworks -----------------------------------------------------------------------------
@@ -244,7 +259,7 @@ def list_frameworks() -> Any:
            summary="Import a framework: a CASE 1.1 package, or CSV text (format=csv). "
                    "A known CFDocument identifier adds a version when the content differs "
                    "(201), else changes nothing (200). Errors list every JSON path / CSV line.",
-           tag=TAG, body=ImportIn, response=ImportOut, status=201)
+           tag=TAG, body=ImportIn, response=FrameworkImportOut, status=201)
 def import_framework() -> Any:
     actor = api_user()
     limit = current_app.config["MAX_IMPORT_BYTES"]
@@ -285,7 +300,7 @@ def get_framework(framework_id: uuid.UUID) -> Any:
 
 @operation("/frameworks/<uuid:framework_id>/export", "GET",
            summary="Export the current version (CASE 1.1 JSON or CSV)", tag=TAG,
-           query=EXPORT_QUERY)
+           query=EXPORT_QUERY, produces=EXPORT_PRODUCES)
 def export_framework(framework_id: uuid.UUID) -> Any:
     api_user()
     version = fw.current_version(fw.get(db.session, framework_id))
@@ -343,7 +358,8 @@ def publish_version(version_id: uuid.UUID) -> Any:
 
 
 @operation("/framework-versions/<uuid:version_id>/export", "GET",
-           summary="Export a version (CASE 1.1 JSON or CSV)", tag=TAG, query=EXPORT_QUERY)
+           summary="Export a version (CASE 1.1 JSON or CSV)", tag=TAG, query=EXPORT_QUERY,
+           produces=EXPORT_PRODUCES)
 def export_version(version_id: uuid.UUID) -> Any:
     api_user()
     return export_response(fw.get_version(db.session, version_id))

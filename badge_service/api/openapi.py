@@ -7,12 +7,13 @@ served at ``/api/v1/openapi.json`` always lists exactly the routes that exist.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flask import current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,27 @@ from . import bp
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A request body that is a file: a multipart/form-data field, or the raw body when its
+    media type is one of ``raw_types`` (none: multipart only)."""
+
+    raw_types: tuple[str, ...]
+    form_field: str = "file"
+    description: str = ""
+
+
+#: The upload kinds of this API, by name, so a declaration reads ``upload="image"``.
+UPLOADS: dict[str, Upload] = {
+    "image": Upload(("image/png", "image/svg+xml"),
+                    description="a PNG or SVG image, checked by content (SVG sanitised)"),
+    "csv": Upload(("text/csv",), description="a CSV file, UTF-8 (a BOM is accepted)"),
+}
+
+#: A response body other than one JSON model: media type → pydantic model or JSON schema.
+Produces = Mapping[str, type[BaseModel] | dict[str, Any]]
 
 
 @dataclass
@@ -37,6 +59,8 @@ class Operation:
     status: int = 200
     auth: bool = True
     query: Sequence[tuple[str, str, str]] = field(default_factory=tuple)
+    upload: Upload | None = None
+    produces: Produces = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -45,13 +69,21 @@ OPERATIONS: list[Operation] = []
 def operation(rule: str, method: str, *, summary: str, tag: str,
               body: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
               paged: bool = False, status: int = 200, auth: bool = True,
-              query: Sequence[tuple[str, str, str]] = ()) -> Callable[[F], F]:
+              query: Sequence[tuple[str, str, str]] = (), upload: Upload | str | None = None,
+              produces: Produces | None = None) -> Callable[[F], F]:
+    """Register a view. ``body`` is a JSON request body; ``upload`` (an :class:`Upload` or a
+    name in :data:`UPLOADS`) a file, alone or as an alternative to ``body``. ``response`` is
+    the JSON answer; ``produces`` lists other media types the answer may have."""
+    if isinstance(upload, str):
+        upload = UPLOADS[upload]
+
     def register(view: F) -> F:
         endpoint = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
         wrapped = token_auth(view) if auth else view
         bp.add_url_rule(rule, endpoint=endpoint, view_func=wrapped, methods=[method])
         OPERATIONS.append(Operation(rule, method.lower(), summary, tag, endpoint, body,
-                                    response, paged, status, auth, tuple(query)))
+                                    response, paged, status, auth, tuple(query), upload,
+                                    dict(produces or {})))
         return view
 
     return register
@@ -110,12 +142,41 @@ def created(body: dict, location: str) -> Any:
 # --- the document ---------------------------------------------------------------------------
 
 
-def _schema_ref(model: type[BaseModel], components: dict) -> dict:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in schema.pop("$defs", {}).items():
-        components[name] = definition
-    components[model.__name__] = schema
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+def _model_schemas(components: dict) -> dict[type[BaseModel], dict]:
+    """Every model's ``$ref``, its schema (and nested ones) added to ``components``.
+
+    All models go through pydantic together: two models of the same name in different modules
+    (frameworks' and cohorts' import results, say) then get distinct component names, where
+    one schema per model would silently overwrite the other."""
+    models: list[type[BaseModel]] = []
+    for op in OPERATIONS:
+        for model in (op.body, op.response, *op.produces.values()):
+            if isinstance(model, type) and model not in models:
+                models.append(model)
+    refs, schemas = models_json_schema([(model, "validation") for model in models],
+                                       ref_template="#/components/schemas/{model}")
+    components.update(schemas.get("$defs", {}))
+    return {model: refs[(model, "validation")] for model in models}
+
+
+def _upload_content(upload: Upload) -> dict[str, Any]:
+    file_schema: dict[str, Any] = {"type": "string", "contentMediaType":
+                                   upload.raw_types[0] if len(upload.raw_types) == 1
+                                   else "application/octet-stream"}
+    if upload.description:
+        file_schema["description"] = upload.description
+    multipart: dict[str, Any] = {"schema": {
+        "type": "object", "required": [upload.form_field],
+        "properties": {upload.form_field: file_schema}}}
+    if upload.raw_types:
+        multipart["encoding"] = {upload.form_field: {"contentType": ", ".join(upload.raw_types)}}
+    content = {"multipart/form-data": multipart}
+    for media_type in upload.raw_types:
+        # OpenAPI 3.1: a raw body's schema is a string of that media type.
+        content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type,
+                                          **({"description": upload.description}
+                                             if upload.description else {})}}
+    return content
 
 
 def build_document() -> dict:
@@ -137,6 +198,7 @@ def build_document() -> dict:
     }
     problem = {"description": "Problem", "content": {
         "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    refs = _model_schemas(components)
     paths: dict[str, dict] = {}
     for op in OPERATIONS:
         path = op.rule
@@ -158,14 +220,20 @@ def build_document() -> dict:
                 {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
             ]
         ok: dict[str, Any] = {"description": "OK"}
+        content: dict[str, Any] = {}
         if op.response is not None:
-            schema = _schema_ref(op.response, components)
+            schema = refs[op.response]
             if op.paged:
                 schema = {"type": "object", "properties": {
                     "items": {"type": "array", "items": schema}, "page": {"type": "integer"},
                     "per_page": {"type": "integer"}, "total": {"type": "integer"},
                     "pages": {"type": "integer"}}}
-            ok["content"] = {"application/json": {"schema": schema}}
+            content["application/json"] = {"schema": schema}
+        for media_type, produced in op.produces.items():
+            content[media_type] = {"schema": refs[produced] if isinstance(produced, type)
+                                   else produced}
+        if content:
+            ok["content"] = content
         entry: dict[str, Any] = {
             "operationId": op.endpoint,
             "summary": op.summary,
@@ -173,9 +241,13 @@ def build_document() -> dict:
             "parameters": parameters,
             "responses": {str(op.status): ok, "default": problem},
         }
+        body_content: dict[str, Any] = {}
         if op.body is not None:
-            entry["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": _schema_ref(op.body, components)}}}
+            body_content["application/json"] = {"schema": refs[op.body]}
+        if op.upload is not None:
+            body_content.update(_upload_content(op.upload))
+        if body_content:
+            entry["requestBody"] = {"required": True, "content": body_content}
         if op.auth:
             entry["security"] = [{"bearer": []}]
         else:
