@@ -219,6 +219,7 @@ def award(session: Session, actor: User | None, achievement: Achievement,
         raise ValidationFailed("the request key must be 1–200 characters",
                                [FieldError("1–200 characters", field="request_key")])
     checked = _validate(session, achievement, rows)
+    _lock_recipients(session, [user.id for _, user, _ in checked])
     result = AwardResult()
     organisation = achievement.programme.organisation
     for row, user, level in checked:
@@ -250,6 +251,23 @@ def award(session: Session, actor: User | None, achievement: Achievement,
         for credential in result.issued:
             _notify(credential, credential.recipient, credential.achievement, issuing)
     return result
+
+
+def _lock_recipients(session: Session, user_ids: Iterable[uuid.UUID]) -> None:
+    """Hold the recipients' rows until commit, so concurrent awards to the same people (a
+    retry sent before the first answer, two trainers at once) run one after the other: the
+    later one then finds the first's credentials — replayed, or already held — instead of
+    issuing them twice (or failing on the request key's unique constraint).
+
+    In id order, so two batches sharing recipients lock them in the same order and cannot
+    deadlock; FOR NO KEY UPDATE, so rows merely referencing a user (FOR KEY SHARE) are not
+    held up. The checks that follow are new statements: under PostgreSQL's READ COMMITTED
+    they see what the first request committed. SQLite has no row locks (it serialises
+    writers), so there this is a plain read."""
+    ids = sorted(set(user_ids))
+    if ids:
+        session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id)
+                        .with_for_update(key_share=True))
 
 
 def _request_digest(key: str) -> str:
