@@ -178,7 +178,7 @@ def test_readers_see_but_cannot_change(client, session, people, fixtures):
     assert "Concevoir des enseignements" in page
     assert "create a draft" not in page
     assert client.get("/frameworks/import").status_code == 403
-    assert client.post(f"/frameworks/{framework.id}/drafts").status_code == 302
+    assert client.post(f"/frameworks/{framework.id}/drafts").status_code == 403
     assert session.scalar(select(func.count())
                           .select_from(FrameworkVersion)) == 1
     version = framework.versions[0]

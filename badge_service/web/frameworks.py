@@ -164,6 +164,8 @@ def draft_create(framework_id: uuid.UUID) -> Any:
     framework = fw.get(db.session, framework_id)
     try:
         version = fw.create_draft(db.session, current_user, framework, now=utcnow())
+    except Forbidden:
+        raise  # a refusal is a 403 page, not a flash on a page they may not see
     except ServiceError as exc:
         flash_error(exc)
         return redirect(url_for("frameworks.framework_view", framework_id=framework.id))
@@ -178,6 +180,8 @@ def version_publish(version_id: uuid.UUID) -> Any:
     try:
         fw.publish(db.session, current_user, version, now=utcnow())
         flash(f"Version {version.number} published; it can no longer change.", "info")
+    except Forbidden:
+        raise  # a refusal is a 403 page, not a flash on a page they may not see
     except ServiceError as exc:
         flash_error(exc)
     return redirect(url_for("frameworks.version_view", version_id=version.id))
@@ -190,6 +194,8 @@ def version_delete(version_id: uuid.UUID) -> Any:
     framework_id, number = version.framework_id, version.number
     try:
         fw.delete_draft(db.session, current_user, version)
+    except Forbidden:
+        raise  # a refusal is a 403 page, not a flash on a page they may not see
     except ServiceError as exc:
         flash_error(exc)
         return redirect(url_for("frameworks.version_view", version_id=version_id))
@@ -315,6 +321,8 @@ def item_delete(item_id: uuid.UUID) -> Any:
     try:
         removed = fw.delete_item(db.session, current_user, item, now=utcnow())
         flash(f"Removed {removed} item{'s' if removed != 1 else ''}.", "info")
+    except Forbidden:
+        raise  # a refusal is a 403 page, not a flash on a page they may not see
     except ServiceError as exc:
         flash_error(exc)
     return redirect(url_for("frameworks.version_view", version_id=version_id))
