@@ -168,7 +168,7 @@ def _award_body() -> AwardIn:
                    "as multipart `file` or a text/csv body with columns email, narrative, "
                    "evidence_url, level). Send an `Idempotency-Key` header to make retries "
                    "safe: a repeated request answers 200 with the same credentials.",
-           tag=TAG, body=AwardIn, response=AwardOut, status=201,
+           tag=TAG, body=AwardIn, response=AwardOut, status=201, upload="csv",
            query=[("notify", "boolean", "CSV uploads: email the recipients (default true)")])
 def award(achievement_id: uuid.UUID) -> Any:
     actor = api_user()

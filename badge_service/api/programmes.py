@@ -413,7 +413,7 @@ def _requirements_out(achievement: Achievement) -> dict[str, Any]:
 @operation("/achievements/<uuid:achievement_id>/image", "POST",
            summary="Upload the achievement's image: PNG or SVG, as multipart/form-data field "
                    "'file' or as the raw request body; checked by content, SVG sanitised",
-           tag=TAG_ACHIEVEMENTS, response=ImageOut)
+           tag=TAG_ACHIEVEMENTS, response=ImageOut, upload="image")
 def upload_image(achievement_id: uuid.UUID) -> Any:
     actor = api_user()
     achievement = achievements.get_readable(db.session, actor, achievement_id)

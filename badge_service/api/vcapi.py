@@ -310,6 +310,53 @@ class VerifyRequest(BaseModel):
                                              "explanations (default: Accept-Language, else en)")
 
 
+class CheckOut(BaseModel):
+    name: str
+    title: str
+    passed: bool | None = Field(description="None: not checked (an earlier check failed)")
+    detail: str
+    explanation: str
+
+
+class ProblemOut(BaseModel):
+    type: str = Field(description="problem type, e.g. signature-mismatch, revoked")
+    check: str
+    detail: str
+    explanation: str
+
+
+class SummaryOut(BaseModel):
+    credential_id: str | None = None
+    issuer: str | None = None
+    issuer_id: str | None = None
+    achievement: str | None = None
+    recipient: str | None = None
+    issued: str | None = None
+    expires: str | None = None
+
+
+class ReportOut(BaseModel):
+    source: str = Field(description="the URL, file name or credentials[i] it came from")
+    verdict: Literal[service.ALL_VERDICTS] = Field(  # type: ignore[valid-type]
+        description="the plain-language verdict; 'valid' is the only good one")
+    verified: bool
+    headline: str
+    format: str
+    checks: list[CheckOut]
+    errors: list[ProblemOut]
+    warnings: list[ProblemOut]
+    summary: SummaryOut
+    issued_by_this_service: bool
+    state_reason: str | None = None
+    email_match: bool | None = None
+    email_note: str | None = None
+
+
+class VerifyOut(BaseModel):
+    language: Literal["fr", "en"]
+    results: list[ReportOut]
+
+
 def _language(wanted: str | None) -> str:
     wanted = (wanted or request.args.get("lang") or "").lower()
     if wanted in service.LANGUAGES:
@@ -319,7 +366,7 @@ def _language(wanted: str | None) -> str:
 
 @operation("/verify", "POST", summary="Verify credentials (public): URLs, credentials, or "
            "uploaded files (multipart field 'files'); one plain-language report per credential",
-           tag="verification", body=VerifyRequest, auth=False)
+           tag="verification", body=VerifyRequest, response=VerifyOut, auth=False)
 @limited("verify")
 def public_verify() -> Any:
     limit = current_app.config["MAX_UPLOAD_BYTES"]
