@@ -347,7 +347,6 @@ class ReportOut(BaseModel):
     warnings: list[ProblemOut]
     summary: SummaryOut
     issued_by_this_service: bool
-    state_reason: str | None = None
     email_match: bool | None = None
     email_note: str | None = None
 

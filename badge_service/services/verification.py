@@ -323,7 +323,6 @@ class CredentialReport:
     summary: Summary = field(default_factory=Summary)
     #: Ours: issued by this service (the database state refined the verdict).
     ours: bool = False
-    state_reason: str | None = None
     #: The answer to "was it issued to this email?": True, False, or None (cannot tell).
     email_match: bool | None = None
     email_note: str | None = None
@@ -342,7 +341,6 @@ class CredentialReport:
             "warnings": [w.to_dict() for w in self.warnings],
             "summary": self.summary.to_dict(),
             "issued_by_this_service": self.ours,
-            "state_reason": self.state_reason,
             "email_match": self.email_match,
             "email_note": self.email_note,
         }
@@ -483,8 +481,9 @@ def report_for(source: str, result: VerificationResult, local: LocalDocuments | 
     credential = result.credential if isinstance(result.credential, dict) else None
     verdict = result.verdict
     issued = _ours(credential, result, local)
-    state_reason = None
     errors = list(result.errors)
+    # The trainer's reason for a revocation or suspension is not part of any public report:
+    # reasons are written for the record and may be personal (as on the public page).
     if issued is not None:
         if issued.state == STATE_REVOKED:
             # One status bit serves both: the database knows it was a revocation.
@@ -492,11 +491,9 @@ def report_for(source: str, result: VerificationResult, local: LocalDocuments | 
                 verdict = "revoked"
             errors = [dataclasses.replace(e, type="revoked") if e.type == "suspended" else e
                       for e in errors]
-            state_reason = issued.state_reason
-        elif issued.state == STATE_SUSPENDED:
-            if VERDICTS.index(verdict) > VERDICTS.index("suspended"):
-                verdict = "suspended"
-            state_reason = issued.state_reason
+        elif issued.state == STATE_SUSPENDED and (
+                VERDICTS.index(verdict) > VERDICTS.index("suspended")):
+            verdict = "suspended"
     first_error = {}
     for problem in errors:
         first_error.setdefault(problem.check, problem)
@@ -514,15 +511,13 @@ def report_for(source: str, result: VerificationResult, local: LocalDocuments | 
     warnings = [ProblemReport(p.type, p.check, p.detail, explain_problem(p.type, language))
                 for p in (*result.warnings, *presentation_problems)]
     headline = verdict_text(verdict, language)
-    if state_reason and verdict in ("revoked", "suspended"):
-        headline += " " + _t(REASON, language).format(reason=state_reason)
-    elif verdict == "invalid" and problems:
+    if verdict == "invalid" and problems:
         headline += " " + problems[0].explanation
     report = CredentialReport(
         source=source, verdict=verdict, verified=verdict == "valid", headline=headline,
         format=result.format, checks=checks, errors=problems, warnings=warnings,
         summary=_summary(credential, issued, language, recipient_names), ours=issued is not None,
-        state_reason=state_reason, result=result)
+        result=result)
     if email:
         report.email_match, report.email_note = _email_answer(credential, verdict, email,
                                                               language)
@@ -645,8 +640,6 @@ def _t(texts: Mapping[str, str], language: str) -> str:
     return texts.get(language) or texts["en"]
 
 
-REASON = {"en": "Reason given by the issuer: {reason}",
-          "fr": "Motif donné par l'émetteur : {reason}"}
 EMAIL_YES = {"en": "This credential was issued to {email}: yes.",
              "fr": "Ce badge a été délivré à {email} : oui."}
 EMAIL_NO = {"en": "This credential was issued to {email}: no (or to another address of theirs).",
