@@ -48,6 +48,10 @@ def discard_pending() -> None:
 
 
 def _run_callbacks(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit when a savepoint is released too (status-index
+        # allocation uses savepoints): nothing is saved yet, so nothing may be sent yet.
+        return
     for callback in session.info.pop(_KEY, []):
         try:
             callback()
@@ -56,7 +60,12 @@ def _run_callbacks(session: Session) -> None:
             log.exception("after-commit action failed")
 
 
-def _drop_callbacks(session: Session, *args: Any) -> None:
+def _drop_callbacks(session: Session, previous: Any) -> None:
+    if previous.nested:
+        # A savepoint rolled back (e.g. a status-index collision being retried): the request's
+        # transaction goes on, and so do the actions queued for its commit. Code that queues
+        # an action inside a savepoint it may roll back must not queue it there.
+        return
     session.info.pop(_KEY, None)
 
 

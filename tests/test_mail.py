@@ -112,6 +112,22 @@ def test_commands_send_only_after_their_commit(app, session):
     assert len(outbox_files(app)) == 1
 
 
+def test_savepoints_neither_send_nor_drop_queued_mail(app, session):
+    """SQLAlchemy fires after_commit when a savepoint is released, and after_soft_rollback
+    when one rolls back; neither is the request's commit or rollback."""
+    mail.send("queued@example.org", "Queued", "leaves at the real commit only")
+    with session.begin_nested():
+        accounts.create_user(session, email="inner@example.org", now=utcnow())
+    assert outbox_files(app) == []  # released savepoint: not sent yet
+    savepoint = session.begin_nested()
+    accounts.create_user(session, email="retried@example.org", now=utcnow())
+    savepoint.rollback()
+    assert outbox_files(app) == []
+    session.commit()
+    [sent] = outbox_files(app)
+    assert "queued@example.org" in sent.read_text(encoding="utf-8")
+
+
 def test_smtp_failure_is_logged_not_raised(app_config, app, client, caplog):
     """The data is saved; a mail server that is down does not turn the request into an error."""
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, SMTP_SECURITY="none", SMTP_TIMEOUT=2)
