@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from badge_service.keyring import current_keyring
 from badge_service.models import Organisation
 from badge_service.services import status_lists
+from badge_service.services.verification import FetchError
 from credentials.did import Resolver
 from credentials.status_list import StatusList, check_status, status_entry
 from credentials.verify import verify
@@ -98,6 +100,15 @@ def test_host_organisation_did_is_the_host_itself(host_client, organisation):
 
     # did:web:badges.example.org:issuers:lille-lab is nobody's DID: nothing is served for it.
     assert host_client.get("/issuers/lille-lab/did.json").status_code == 404
+    # The verifier's shortcut to our own documents (no HTTP round trip) agrees with the routes.
+    from badge_service.db import db
+    from badge_service.services.verification import LocalDocuments
+
+    local = LocalDocuments(db.session, keyring, "https://badges.example.org", now=NOW,
+                           host_organisation="lille-lab")
+    assert json.loads(local.fetch("https://badges.example.org/.well-known/did.json")) == document
+    with pytest.raises(FetchError):
+        local.fetch("https://badges.example.org/issuers/lille-lab/did.json")
 
 
 def test_other_organisations_keep_their_path_did_beside_the_host(host_client, session,

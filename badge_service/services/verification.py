@@ -212,7 +212,9 @@ class LocalDocuments:
         if issued is not None:
             return issued.document
         match = _ISSUER_DID_PATH.match(path)
-        if match:
+        if match and match.group(1) != self.host_organisation:
+            # The host organisation's DID is did:web:<host>: its path DID is nobody's (the
+            # served route answers 404 too).
             return self._did_document(match.group(1))
         if path == "/.well-known/did.json" and self.host_organisation:
             return self._did_document(self.host_organisation)
