@@ -13,29 +13,26 @@ schema the caller supplies (the tests use it with the formal files in ``../share
 
 Speed: ``jsonschema`` interprets a schema anew for every document -- for the OB 3.0 JSON-LD
 schemas, whose every property is a ``oneOf`` (single value or array), that is about 2.5 ms per
-credential, most of it building throw-away validators and errors for the branches that do not
-match. So each schema is also compiled, once, into a plain predicate (:class:`_FastCheck`)
-that answers only "valid or not" with exactly ``jsonschema``'s semantics for the keywords
-these schemas use. A document it accepts is valid; for anything else, and for any schema that
-uses a keyword, a ``$ref`` or an identifier it does not handle, ``jsonschema`` itself decides
-and produces the violations, so the reports are unchanged. The predicate is built from the
-schema alone, never from a document, and is immutable once built (safe to share between
-threads). ``tests/test_schema_validation.py`` checks it against ``jsonschema`` on thousands of
-altered credentials.
+credential. So each schema is also compiled, once, by ``jsonschema-rs`` (a native draft 2019-09
+validator), which answers "valid or not" in microseconds. A document it accepts is accepted
+only if ``jsonschema`` would accept it too -- the two agree on these schemas, as
+``tests/test_schema_validation.py`` checks keyword by keyword and on over a thousand altered
+credentials -- and for anything it refuses, ``jsonschema`` decides and produces the
+violations, so the reports are ``jsonschema``'s. ``jsonschema-rs`` gets the same bundled
+documents and a retriever that refuses every other URL: it never fetches either.
 """
 
 from __future__ import annotations
 
 import json
-import numbers
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import unquote, urldefrag, urljoin
 
+import jsonschema_rs
 import referencing.exceptions
 from jsonschema import Draft201909Validator, FormatChecker
 from jsonschema.exceptions import SchemaError as _JsonSchemaError
@@ -136,7 +133,7 @@ def validate_against(document: Any, schema: Mapping[str, Any]) -> list[SchemaVio
 
 class _Compiled(NamedTuple):
     """A schema ready to use: the ``jsonschema`` validator and, if it could be built, the fast
-    validity predicate (None: every document goes through ``jsonschema``)."""
+    validity check of jsonschema-rs (None: every document goes through ``jsonschema``)."""
 
     validator: Draft201909Validator
     fast: Callable[[Any], bool] | None
@@ -162,7 +159,29 @@ def _registry() -> Registry:
 
 def _make(schema: Mapping[str, Any]) -> _Compiled:
     validator = Draft201909Validator(schema, registry=_registry(), format_checker=_FORMATS)
-    return _Compiled(validator, _FastCheck.build(schema, schemas.bundled_documents("json_schemas")))
+    return _Compiled(validator, _native_predicate(schema))
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    raise ValueError(f"{uri} is not bundled (remote $refs are never fetched)")
+
+
+@cache
+def _native_registry() -> jsonschema_rs.Registry:
+    return jsonschema_rs.Registry(list(schemas.bundled_documents("json_schemas").items()),
+                                  draft=jsonschema_rs.Draft201909, retriever=_refuse_retrieval)
+
+
+def _native_predicate(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
+    """``jsonschema-rs``'s ``is_valid`` for ``schema``, or None when it cannot build it (a
+    $ref outside the bundle, anything it does not support): then ``jsonschema`` alone decides."""
+    try:
+        validator = jsonschema_rs.Draft201909Validator(
+            dict(schema), validate_formats=True, registry=_native_registry(),
+            retriever=_refuse_retrieval)
+    except Exception:  # its errors are ValueError subclasses and panics; none is ours to report
+        return None
+    return validator.is_valid
 
 
 @cache
@@ -207,7 +226,28 @@ def _collect(compiled: _Compiled, document: Any) -> list[SchemaViolation]:
     return sorted(out, key=lambda v: (v.path, v.keyword, v.message))
 
 
+#: Deeper documents skip the native check: jsonschema-rs recurses on the native stack, and a
+#: stack overflow there kills the process (seen at 50,000 levels) instead of raising. No
+#: credential comes near; jsonschema then refuses them with InputTooLargeError.
+_NATIVE_MAX_DEPTH = 200
+
+
+def _shallow(document: Any, limit: int = _NATIVE_MAX_DEPTH) -> bool:
+    stack = [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return True
+
+
 def _fast_valid(fast: Callable[[Any], bool], document: Any) -> bool:
+    if not _shallow(document):
+        return False
     try:
         return fast(document)
     except Exception:
@@ -292,370 +332,3 @@ def _is_date_time(value: object) -> bool:
     off_h, off_m = match.group(7), match.group(8)
     offset_ok = off_h is None or (int(off_h) <= 23 and int(off_m) <= 59)
     return hour <= 23 and minute <= 59 and second <= 60 and offset_ok
-
-
-# ---------------------------------------------------------------------------------------------
-# The fast validity predicate
-
-_Check = Callable[[Any], bool]
-
-#: Keywords :class:`_FastCheck` evaluates. Any other keyword ``jsonschema``'s draft 2019-09
-#: validator acts on makes the schema ineligible; keys it ignores (annotations, ``$defs``...)
-#: are ignored here too.
-_FAST_KEYWORDS = frozenset(
-    {
-        "$ref",
-        "additionalItems",
-        "additionalProperties",
-        "allOf",
-        "anyOf",
-        "contains",
-        "enum",
-        "format",
-        "items",
-        "minItems",
-        "oneOf",
-        "pattern",
-        "properties",
-        "propertyNames",
-        "required",
-        "type",
-    }
-)
-_ACTED_ON = frozenset(Draft201909Validator.VALIDATORS)
-#: Keys that change how ``$ref`` resolves (base URIs, anchors): never handled here.
-_RESOLUTION_KEYS = ("$id", "$anchor", "$recursiveAnchor")
-
-
-class _Unsupported(Exception):
-    """The schema uses something :class:`_FastCheck` does not reproduce exactly."""
-
-
-def _always(instance: Any) -> bool:
-    return True
-
-
-def _never(instance: Any) -> bool:
-    return False
-
-
-def _is_integer(x: Any) -> bool:
-    # Draft 6 and later: 1.0 is an integer; booleans never are numbers.
-    if isinstance(x, bool):
-        return False
-    return isinstance(x, int) or (isinstance(x, float) and x.is_integer())
-
-
-_TYPES: dict[str, _Check] = {
-    "object": lambda x: isinstance(x, dict),
-    "array": lambda x: isinstance(x, list),
-    "string": lambda x: isinstance(x, str),
-    "null": lambda x: x is None,
-    "boolean": lambda x: isinstance(x, bool),
-    "number": lambda x: isinstance(x, numbers.Number) and not isinstance(x, bool),
-    "integer": _is_integer,
-}
-
-
-class _FastCheck:
-    """Compiles a draft 2019-09 schema into a predicate equal to "``jsonschema`` finds no error".
-
-    Every keyword mirrors the ``jsonschema`` 4 implementation of its draft 2019-09 validator
-    (``type`` with its type checker, ``items``/``additionalItems`` in their array form,
-    ``contains`` with the default ``minContains``, ``format`` through the same
-    :class:`FormatChecker`, ``$ref`` siblings evaluated). ``$ref`` resolves only to the root
-    schema and the bundled documents, by JSON Pointer; a recursive ``$ref`` is a late-bound
-    cell, filled before the predicate is returned.
-    """
-
-    def __init__(self, documents: Mapping[str, Any]) -> None:
-        self._documents = documents
-        self._cells: dict[tuple[str, int], list[_Check]] = {}
-
-    @classmethod
-    def build(cls, root: Any, bundled: Mapping[str, Any]) -> _Check | None:
-        """The predicate for ``root`` (``$ref`` targets: ``bundled``), or None if ineligible."""
-        try:
-            # referencing registers the root under its $id verbatim but looks documents up by
-            # the URL before the fragment: only a fragment-free id means the same to both. A
-            # document reached by $ref has the URL it was looked up by as its base, whatever
-            # its own $id says; only an $id below a document's root would move it.
-            base = root.get("$id", "") if isinstance(root, dict) else ""
-            if not isinstance(base, str) or "#" in base:
-                raise _Unsupported("$id is not a plain URL")
-            documents = {**bundled, base: root}
-            for document in documents.values():
-                _no_nested_identifiers(document)
-            return cls(documents)._compile(root, base)
-        except (_Unsupported, RecursionError):
-            return None
-
-    def _compile(self, schema: Any, base: str) -> _Check:
-        if schema is True:
-            return _always
-        if schema is False:
-            return _never
-        if not isinstance(schema, dict):
-            raise _Unsupported(f"schema {schema!r} is neither an object nor a boolean")
-        unknown = (schema.keys() & _ACTED_ON) - _FAST_KEYWORDS
-        if unknown or "minContains" in schema or "maxContains" in schema:
-            raise _Unsupported(f"keywords {sorted(unknown)}")
-        checks = [
-            getattr(self, "_" + keyword.lstrip("$"))(schema[keyword], schema, base)
-            for keyword in _ORDER
-            if keyword in schema
-        ]
-        checks = [c for c in checks if c is not _always]
-        if not checks:
-            return _always
-        if len(checks) == 1:
-            return checks[0]
-        if len(checks) == 2:
-            first, second = checks
-            return lambda x: first(x) and second(x)
-        checks_t = tuple(checks)
-
-        return lambda x: all(check(x) for check in checks_t)
-
-    # -- keywords, in jsonschema's semantics -------------------------------------------------
-
-    def _type(self, value: Any, schema: dict, base: str) -> _Check:
-        names = value if isinstance(value, list) else [value]
-        if not all(isinstance(n, str) and n in _TYPES for n in names):
-            raise _Unsupported(f"type {value!r}")
-        if len(names) == 1:
-            name = names[0]
-            if name == "string":
-                return lambda x: isinstance(x, str)
-            if name == "object":
-                return lambda x: isinstance(x, dict)
-            if name == "array":
-                return lambda x: isinstance(x, list)
-            return _TYPES[name]
-        predicates = tuple(_TYPES[n] for n in names)
-        return lambda x: any(p(x) for p in predicates)
-
-    def _enum(self, value: Any, schema: dict, base: str) -> _Check:
-        # jsonschema's `equal` compares strings with ==; other values are not handled here.
-        if not isinstance(value, list) or not all(type(v) is str for v in value):
-            raise _Unsupported("enum of non-strings")
-        allowed = frozenset(value)
-        return lambda x: isinstance(x, str) and x in allowed
-
-    def _pattern(self, value: Any, schema: dict, base: str) -> _Check:
-        if not isinstance(value, str):
-            raise _Unsupported("pattern is not a string")
-        try:
-            search = re.compile(value).search
-        except re.error as exc:
-            raise _Unsupported(f"pattern {value!r}") from exc
-        return lambda x: not isinstance(x, str) or search(x) is not None
-
-    def _format(self, value: Any, schema: dict, base: str) -> _Check:
-        if not isinstance(value, str):
-            raise _Unsupported("format is not a string")
-        if value not in _FORMATS.checkers:
-            return _always
-        conforms = _FORMATS.conforms
-        return lambda x: conforms(x, value)
-
-    def _minItems(self, value: Any, schema: dict, base: str) -> _Check:
-        if not _is_integer(value):
-            raise _Unsupported("minItems is not an integer")
-        return lambda x: not isinstance(x, list) or len(x) >= value
-
-    def _required(self, value: Any, schema: dict, base: str) -> _Check:
-        if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
-            raise _Unsupported("required is not a list of names")
-        names = tuple(value)
-        if not names:
-            return _always
-
-        def required(x: Any) -> bool:
-            if isinstance(x, dict):
-                for name in names:
-                    if name not in x:
-                        return False
-            return True
-
-        return required
-
-    def _properties(self, value: Any, schema: dict, base: str) -> _Check:
-        if not isinstance(value, dict):
-            raise _Unsupported("properties is not an object")
-        pairs = tuple((name, self._compile(sub, base)) for name, sub in value.items())
-
-        def properties(x: Any) -> bool:
-            if isinstance(x, dict):
-                for name, check in pairs:
-                    if name in x and not check(x[name]):
-                        return False
-            return True
-
-        return properties
-
-    def _additionalProperties(self, value: Any, schema: dict, base: str) -> _Check:
-        if "patternProperties" in schema:
-            raise _Unsupported("patternProperties")
-        declared = schema.get("properties", {})
-        if not isinstance(declared, dict):
-            raise _Unsupported("properties is not an object")
-        known = frozenset(declared)
-        if isinstance(value, dict):
-            check = self._compile(value, base)
-            if check is _always:
-                return _always
-
-            def extras_valid(x: Any) -> bool:
-                if isinstance(x, dict):
-                    for name, item in x.items():
-                        if name not in known and not check(item):
-                            return False
-                return True
-
-            return extras_valid
-        if value:
-            return _always
-        return lambda x: not isinstance(x, dict) or all(name in known for name in x)
-
-    def _propertyNames(self, value: Any, schema: dict, base: str) -> _Check:
-        check = self._compile(value, base)
-        if check is _always:
-            return _always
-        return lambda x: not isinstance(x, dict) or all(check(name) for name in x)
-
-    def _items(self, value: Any, schema: dict, base: str) -> _Check:
-        if isinstance(value, list):
-            prefix = tuple(self._compile(sub, base) for sub in value)
-            return lambda x: (
-                not isinstance(x, list)
-                or all(check(item) for check, item in zip(prefix, x, strict=False))
-            )
-        check = self._compile(value, base)
-        if check is _always:
-            return _always
-        return lambda x: not isinstance(x, list) or all(check(item) for item in x)
-
-    def _additionalItems(self, value: Any, schema: dict, base: str) -> _Check:
-        items = schema.get("items", {})
-        if isinstance(items, dict):
-            return _always  # jsonschema ignores additionalItems unless items is an array
-        if not isinstance(items, list):
-            raise _Unsupported("additionalItems next to a boolean items")
-        start = len(items)
-        if isinstance(value, dict):
-            check = self._compile(value, base)
-            return lambda x: not isinstance(x, list) or all(check(item) for item in x[start:])
-        if value:
-            return _always
-        return lambda x: not isinstance(x, list) or len(x) <= start
-
-    def _contains(self, value: Any, schema: dict, base: str) -> _Check:
-        check = self._compile(value, base)
-        return lambda x: not isinstance(x, list) or any(check(item) for item in x)
-
-    def _subschemas(self, value: Any, base: str, keyword: str) -> tuple[_Check, ...]:
-        if not isinstance(value, list) or not value:
-            raise _Unsupported(f"{keyword} is not a non-empty array")
-        return tuple(self._compile(sub, base) for sub in value)
-
-    def _allOf(self, value: Any, schema: dict, base: str) -> _Check:
-        checks = self._subschemas(value, base, "allOf")
-        return lambda x: all(check(x) for check in checks)
-
-    def _anyOf(self, value: Any, schema: dict, base: str) -> _Check:
-        checks = self._subschemas(value, base, "anyOf")
-        return lambda x: any(check(x) for check in checks)
-
-    def _oneOf(self, value: Any, schema: dict, base: str) -> _Check:
-        checks = self._subschemas(value, base, "oneOf")
-        if len(checks) == 2:
-            first, second = checks
-            return lambda x: first(x) != second(x)  # exactly one (all checks give bools)
-
-        def one_of(x: Any) -> bool:
-            found = False
-            for check in checks:
-                if check(x):
-                    if found:
-                        return False
-                    found = True
-            return found
-
-        return one_of
-
-    def _ref(self, value: Any, schema: dict, base: str) -> _Check:
-        if not isinstance(value, str):
-            raise _Unsupported("$ref is not a string")
-        # As referencing.Resolver.lookup does.
-        if value.startswith("#"):
-            url, fragment = base, value[1:]
-        else:
-            url, fragment = urldefrag(urljoin(base, value))
-        if url not in self._documents:
-            raise _Unsupported(f"$ref {value!r} is not bundled")
-        if fragment and not fragment.startswith("/"):
-            raise _Unsupported(f"$ref {value!r} names an anchor")
-        target = _resolve_pointer(self._documents[url], fragment)
-        key = (url, id(target))
-        cell = self._cells.get(key)
-        if cell is None:
-            cell = self._cells[key] = [_never]
-            cell[0] = self._compile(target, url)
-        return lambda x: cell[0](x)
-
-
-# Cheap, discriminating checks first (a predicate's keywords are all required to hold, so the
-# order changes only the speed).
-_ORDER = (
-    "type",
-    "enum",
-    "required",
-    "minItems",
-    "pattern",
-    "format",
-    "additionalProperties",
-    "propertyNames",
-    "properties",
-    "items",
-    "additionalItems",
-    "contains",
-    "$ref",
-    "oneOf",
-    "anyOf",
-    "allOf",
-)
-assert frozenset(_ORDER) == _FAST_KEYWORDS
-
-
-def _resolve_pointer(document: Any, fragment: str) -> Any:
-    # As referencing.Resource.pointer does (percent-decoding, then ~1 and ~0).
-    if not fragment:
-        return document
-    node = document
-    for segment in unquote(fragment[1:]).split("/"):
-        try:
-            if isinstance(node, list):
-                node = node[int(segment)]
-            elif isinstance(node, dict):
-                node = node[segment.replace("~1", "/").replace("~0", "~")]
-            else:
-                raise _Unsupported(f"JSON Pointer {fragment!r} goes through a scalar")
-        except (LookupError, ValueError) as exc:
-            raise _Unsupported(f"JSON Pointer {fragment!r} leads nowhere") from exc
-    return node
-
-
-def _no_nested_identifiers(document: Any) -> None:
-    """Refuse a document with an ``$id`` or anchor below its root: they move base URIs."""
-    stack = [(document, True)]
-    while stack:
-        node, top = stack.pop()
-        if isinstance(node, dict):
-            if not top and any(key in node for key in _RESOLUTION_KEYS):
-                raise _Unsupported("nested $id or anchor")
-            if top and any(key in node for key in _RESOLUTION_KEYS[1:]):
-                raise _Unsupported("anchor")
-            stack.extend((child, False) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, False) for child in node)
