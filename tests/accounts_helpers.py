@@ -67,3 +67,12 @@ def link_path(message: EmailMessage) -> str:
 def is_login_redirect(response) -> bool:  # type: ignore[no-untyped-def]
     return (response.status_code == 302
             and urlsplit(response.headers["Location"]).path == "/login")
+
+
+def send_mail_to(smtp_server, app_config: dict, **extra) -> dict:
+    """``app_config`` updated so that the app mails the test SMTP server (plain SMTP on the
+    loopback interface); modules override their ``app_config`` fixture with it."""
+    controller, _ = smtp_server
+    app_config.update(SMTP_HOST=controller.hostname, SMTP_PORT=controller.port,
+                      SMTP_SECURITY="none", **extra)
+    return app_config

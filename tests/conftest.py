@@ -183,3 +183,10 @@ def smtp_server():
         yield controller, handler
     finally:
         controller.stop()
+
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> list:
+    """The messages the test SMTP server has received, oldest first."""
+    return smtp_server[1].messages

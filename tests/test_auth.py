@@ -17,6 +17,7 @@ from accounts_helpers import (
     link_path,
     login,
     make_user,
+    send_mail_to,
 )
 from sqlalchemy import func, select
 
@@ -30,15 +31,8 @@ NEW_PASSWORD = "a brand new passphrase 2025"
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
-    controller, _ = smtp_server
-    app_config.update(SMTP_HOST=controller.hostname, SMTP_PORT=controller.port,
-                      SMTP_SECURITY="none", MAIL_FROM="Badges <badges@example.org>")
-    return app_config
+    return send_mail_to(smtp_server, app_config, MAIL_FROM="Badges <badges@example.org>")
 
-
-@pytest.fixture
-def mailbox(smtp_server):
-    return smtp_server[1].messages
 
 
 # --- password login, sessions, logout ----------------------------------------------------------

@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 from awards_helpers import build_world, count_credentials, trainer_headers
+from concurrency_helpers import BARRIER_TIMEOUT, run_workers
 
 from badge_service.db import db
 from badge_service.services import issuing
@@ -23,32 +24,7 @@ from badge_service.services import issuing
 # The `database_url` fixture is narrowed to PostgreSQL (not skipped) — see the docstring.
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
-BARRIER_TIMEOUT = 30  # seconds: a request blocked before the barrier fails the test
 
-
-def run_workers(target, count: int) -> list:
-    """``target(number, start_barrier)`` in threads; re-raise the first failure (a thread's
-    exception must fail the test, not vanish with it)."""
-    start = threading.Barrier(count, timeout=BARRIER_TIMEOUT)
-    results: list = [None] * count
-    errors: list[BaseException] = []
-
-    def run(number: int) -> None:
-        try:
-            results[number] = target(number, start)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-            start.abort()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a request hung (deadlock?)"
-    if errors:
-        raise errors[0]
-    return results
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ participant in, re-sending, and nothing sent when the transaction fails."""
 from __future__ import annotations
 
 import pytest
-from accounts_helpers import BASE, bearer, body_text, link_path
+from accounts_helpers import BASE, bearer, body_text, link_path, send_mail_to
 from cohort_helpers import fixture_bytes, make_world
 from sqlalchemy import select
 
@@ -14,15 +14,8 @@ from badge_service.models import CohortMember, User
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
-    controller, _ = smtp_server
-    app_config.update(SMTP_HOST=controller.hostname, SMTP_PORT=controller.port,
-                      SMTP_SECURITY="none", MAIL_FROM="NUMEFA <badges@numefa.example>")
-    return app_config
+    return send_mail_to(smtp_server, app_config, MAIL_FROM="NUMEFA <badges@numefa.example>")
 
-
-@pytest.fixture
-def mailbox(smtp_server):
-    return smtp_server[1].messages
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from accounts_helpers import send_mail_to
 from awards_helpers import build_world, trainer_headers
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
@@ -43,15 +44,8 @@ STATUS_MAX_AGE = 300  # seconds: a revocation must reach verifiers within minute
 @pytest.fixture
 def app_config(app_config, smtp_server):
     """Every app in this module sends its mail to the real SMTP server below."""
-    controller, _ = smtp_server
-    app_config.update(SMTP_HOST=controller.hostname, SMTP_PORT=controller.port,
-                      SMTP_SECURITY="none")
-    return app_config
+    return send_mail_to(smtp_server, app_config)
 
-
-@pytest.fixture
-def mailbox(smtp_server):
-    return smtp_server[1]
 
 
 @pytest.fixture
@@ -183,7 +177,7 @@ def test_award_email_page_verify_tamper_revoke_suspend(app, client, session, wor
                    key=str(uuid.uuid4()))
 
     # The participants' emails arrived, each in their language, with the credential's link.
-    by_recipient = {m["To"].addresses[0].addr_spec: m for m in mailbox.messages}
+    by_recipient = {m["To"].addresses[0].addr_spec: m for m in mailbox}
     assert set(by_recipient) == {english.email, french.email}
     assert by_recipient[english.email]["Subject"].startswith("You have earned: ")
     assert by_recipient[french.email]["Subject"].startswith("Vous avez obtenu : ")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from accounts_helpers import send_mail_to
 from issuing_helpers import build_world, issuing_context
 
 from badge_service.services import issuing
@@ -16,15 +17,8 @@ BASE = "https://badges.example.org"
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
-    controller, _ = smtp_server
-    app_config.update(SMTP_HOST=controller.hostname, SMTP_PORT=controller.port,
-                      SMTP_SECURITY="none")
-    return app_config
+    return send_mail_to(smtp_server, app_config)
 
-
-@pytest.fixture
-def mailbox(smtp_server):
-    return smtp_server[1]
 
 
 @pytest.fixture
@@ -59,17 +53,17 @@ def test_composite_award_is_emailed_after_commit(app, session, world, mailbox, l
     person.preferred_language = language
     session.commit()
     _complete_all_but_one_unit(app, session, world, person)
-    assert len(mailbox.messages) == len(world.units) - 1
-    mailbox.messages.clear()
+    assert len(mailbox) == len(world.units) - 1
+    mailbox.clear()
 
     result = issuing.award(session, world.trainer, world.units[-1],
                            [issuing.AwardRow(person.email)], issuing=issuing_context(app))
     [certificate] = result.composites
     assert certificate.achievement_id == world.certificate.id
-    assert mailbox.messages == []  # nothing leaves before the commit
+    assert mailbox == []  # nothing leaves before the commit
     session.commit()
 
-    by_link = {_link(m): m for m in mailbox.messages}
+    by_link = {_link(m): m for m in mailbox}
     unit_credential = result.outcomes[0].credential
     assert set(by_link) == {issuing.credential_url(BASE, unit_credential.id),
                             issuing.credential_url(BASE, certificate.id)}
@@ -85,26 +79,26 @@ def test_composite_award_is_emailed_after_commit(app, session, world, mailbox, l
 def test_a_rolled_back_completing_award_sends_neither_email(app, session, world, mailbox):
     person = world.participants[1]
     _complete_all_but_one_unit(app, session, world, person)
-    mailbox.messages.clear()
+    mailbox.clear()
     result = issuing.award(session, world.trainer, world.units[-1],
                            [issuing.AwardRow(person.email)], issuing=issuing_context(app))
     assert len(result.composites) == 1
     session.rollback()
     session.commit()  # a later, unrelated commit must not release the dropped messages
-    assert mailbox.messages == []
+    assert mailbox == []
 
 
 def test_composite_is_not_emailed_when_the_award_asks_for_no_email(app, session, world,
                                                                    mailbox):
     person = world.participants[2]
     _complete_all_but_one_unit(app, session, world, person)
-    mailbox.messages.clear()
+    mailbox.clear()
     result = issuing.award(session, world.trainer, world.units[-1],
                            [issuing.AwardRow(person.email)],
                            issuing=issuing_context(app, notify=False))
     [certificate] = result.composites
     session.commit()
-    assert mailbox.messages == []
+    assert mailbox == []
     assert certificate.notified_at is None
 
 
@@ -114,7 +108,7 @@ def test_a_batch_is_emailed_only_after_commit(app, session, world, mailbox):
                            [issuing.AwardRow(p.email) for p in people],
                            issuing=issuing_context(app))
     assert len(result.issued) == 3
-    assert mailbox.messages == []
+    assert mailbox == []
     session.commit()
-    assert ({m["To"].addresses[0].addr_spec: _link(m) for m in mailbox.messages}
+    assert ({m["To"].addresses[0].addr_spec: _link(m) for m in mailbox}
             == {o.email: issuing.credential_url(BASE, o.credential.id) for o in result.outcomes})

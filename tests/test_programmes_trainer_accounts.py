@@ -16,6 +16,7 @@ from accounts_helpers import (
     login,
     make_org,
     make_user,
+    send_mail_to,
 )
 from sqlalchemy import func, select
 from test_programmes_helpers import make_programme, people
@@ -31,15 +32,8 @@ NEW_PASSWORD = "a brand new trainer passphrase"
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
-    controller, _ = smtp_server
-    app_config.update(SMTP_HOST=controller.hostname, SMTP_PORT=controller.port,
-                      SMTP_SECURITY="none", MAIL_FROM="Badges Lille <badges@lille.example>")
-    return app_config
+    return send_mail_to(smtp_server, app_config, MAIL_FROM="Badges Lille <badges@lille.example>")
 
-
-@pytest.fixture
-def mailbox(smtp_server):
-    return smtp_server[1].messages
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 from accounts_helpers import make_org
+from concurrency_helpers import run_workers
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -54,30 +55,6 @@ def organisation(postgresql) -> Organisation:
     return make_org("concurrency-lab")
 
 
-def run_workers(target, count: int = WORKERS) -> list:
-    """Run ``target(worker_number, barrier)`` in threads started together; re-raise the first
-    failure (a worker's exception must fail the test, not vanish with its thread)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list[BaseException] = []
-
-    def run(number: int) -> None:
-        try:
-            results[number] = target(number, barrier)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-            barrier.abort()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung (deadlock?)"
-    if errors:
-        raise errors[0]
-    return results
-
 
 def test_parallel_allocations_never_hand_out_the_same_index(postgresql, organisation):
     engine = postgresql
@@ -98,7 +75,7 @@ def test_parallel_allocations_never_hand_out_the_same_index(postgresql, organisa
                 session.commit()  # one issuance per transaction, as one award request
         return got
 
-    results = run_workers(allocate)
+    results = run_workers(allocate, WORKERS)
     allocated = [pair for got in results for pair in got]
     assert len(allocated) == WORKERS * PER_WORKER  # every allocation succeeded
     duplicates = [pair for pair, n in Counter(allocated).items() if n > 1]
@@ -136,7 +113,7 @@ def test_parallel_batches_of_allocations(postgresql, organisation):
                 session.commit()
         return got
 
-    allocated = [pair for got in run_workers(allocate) for pair in got]
+    allocated = [pair for got in run_workers(allocate, WORKERS) for pair in got]
     assert len(allocated) == WORKERS * PER_WORKER
     assert len(set(allocated)) == len(allocated)
 
@@ -164,7 +141,7 @@ def test_parallel_status_changes_on_one_list_lose_no_bit(postgresql, organisatio
                 status_lists.set_status(session, status_list, index, 1, now=NOW)
                 session.commit()
 
-    run_workers(flip)
+    run_workers(flip, WORKERS)
     db.session.expire_all()
     status_list = db.session.get(StatusList, status_list_id)
     bits = Bitstring.from_bytes(status_list.bits)
