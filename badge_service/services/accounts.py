@@ -239,7 +239,7 @@ def set_password_with_token(session: Session, token: str, purpose: str, password
     """Spend an emailed token to choose a password (an invitation's first one, or a reset).
 
     The password is checked before the token is spent, so a typo does not waste the link;
-    the owner of the link is returned, to be logged in.
+    the owner of the link is returned.
     """
     if password != confirm:
         raise ValidationFailed("the password was not set",
@@ -247,7 +247,6 @@ def set_password_with_token(session: Session, token: str, purpose: str, password
     security.check_password_strength(password)
     user = consume_email_token(session, token, purpose, now=now)
     set_password(session, user, password)
-    user.last_login_at = now
     session.flush()
     return user
 

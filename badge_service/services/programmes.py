@@ -478,6 +478,8 @@ def check_trainer_invitation(session: Session, token: str, *, now: datetime) -> 
 
 def accept_trainer_invitation(session: Session, token: str, password: str, confirm: str, *,
                               now: datetime) -> User:
-    """Spend the invitation link to choose the first password; the trainer, to log in."""
-    return accounts.set_password_with_token(session, token, accounts.PURPOSE_TRAINER_INVITATION,
+    """Spend the invitation link to choose the first password; the trainer, logged in."""
+    user = accounts.set_password_with_token(session, token, accounts.PURPOSE_TRAINER_INVITATION,
                                             password, confirm, now=now)
+    user.last_login_at = now
+    return user

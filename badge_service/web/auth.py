@@ -21,8 +21,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import mail, transactions
 from ..clock import utcnow
 from ..db import db
-from ..errors import AuthenticationRequired, FieldError, ServiceError, ValidationFailed
-from ..security import check_password_strength
+from ..errors import AuthenticationRequired, ServiceError
 from ..services import accounts
 from .forms import flash_error
 
@@ -155,16 +154,10 @@ def forgot_password() -> Any:
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> Any:
     if request.method == "POST":
-        password = request.form.get("password", "")
         try:
-            if password != request.form.get("confirm", ""):
-                raise ValidationFailed("the password was not changed",
-                                       [FieldError("the two passwords differ", field="confirm")])
-            # Check the password before spending the token, so a typo does not waste the link.
-            check_password_strength(password)
-            user = accounts.consume_email_token(db.session, token,
-                                                accounts.PURPOSE_PASSWORD_RESET, now=utcnow())
-            accounts.set_password(db.session, user, password)
+            accounts.set_password_with_token(
+                db.session, token, accounts.PURPOSE_PASSWORD_RESET,
+                request.form.get("password", ""), request.form.get("confirm", ""), now=utcnow())
         except AuthenticationRequired as exc:
             return _link_problem(exc, "auth/forgot.html")
         except ServiceError as exc:
