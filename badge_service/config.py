@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 ENV_PREFIX = "BADGE_"
 #: Where the instance folder is (database, secret key, outbox, config.toml); read before the
-#: configuration, since the configuration file lives there. Default: ./instance.
+#: configuration, since the configuration file lives there. Default: Flask's (instance/
+#: beside the package in a checkout).
 INSTANCE_PATH_ENV = "BADGE_INSTANCE_PATH"
 
 
@@ -42,7 +43,8 @@ SETTINGS: dict[str, Setting] = {
     "DATABASE_URL": Setting(str, None, "SQLAlchemy URL; default SQLite in the instance folder"),
     "PUBLIC_BASE_URL": Setting(str, "http://127.0.0.1:5000", "public https URL of the service; "
                                "credential ids and did:web derive from it"),
-    "KEYS_DIR": Setting(str, None, "directory of the encrypted signing keys; default ./keys"),
+    "KEYS_DIR": Setting(str, None, "directory of the encrypted signing keys; default keys/ of "
+                        "the project folder"),
     "KEY_PASSPHRASE": Setting(str, None, "passphrase protecting the signing keys; required "
                               "unless PUBLIC_BASE_URL is a loopback address", secret=True),
     "KEY_SCRYPT_LOG_N": Setting(int, 17, "scrypt cost (log2 N) for newly written key files; "
