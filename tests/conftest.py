@@ -129,19 +129,14 @@ def app_config(database_url, tmp_path) -> dict:
 
 @pytest.fixture
 def app(app_config):
+    from db_helpers import empty_database
+
     from badge_service import create_app
-    from badge_service.db import db
 
     app = create_app(app_config)
     with app.app_context():
         yield app
-        db.session.rollback()
-        db.session.remove()
-        # Empty every table (children first), so each test starts from a clean database.
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        db.engine.dispose()
+        empty_database()
 
 
 @pytest.fixture

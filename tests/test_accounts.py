@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from accounts_helpers import PASSWORD, bearer, login, make_org, make_user
+from db_helpers import empty_database
 from sqlalchemy import select
 
 from badge_service.cli import main
@@ -335,7 +336,6 @@ def test_did_key_organisations_and_http_base_urls(app, client, session):
 def test_demo_on_http_shows_organisation_pages(app_config, tmp_path):
     """A local demo runs on http://127.0.0.1: no did:web there, and no crash either."""
     from badge_service import create_app
-    from badge_service.db import db
 
     app_config["PUBLIC_BASE_URL"] = "http://127.0.0.1:5000"
     demo = create_app(app_config)
@@ -349,12 +349,7 @@ def test_demo_on_http_shows_organisation_pages(app_config, tmp_path):
             assert page.status_code == 200
             assert "did:web needs an https public base URL" in page.get_data(as_text=True)
         finally:
-            db.session.rollback()
-            with db.engine.begin() as conn:
-                for table in reversed(db.metadata.sorted_tables):
-                    conn.execute(table.delete())
-            db.session.remove()
-            db.engine.dispose()
+            empty_database()
 
 
 def test_coordinators_are_added_and_removed(app, client, session):

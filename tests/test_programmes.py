@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from accounts_helpers import login
+from db_helpers import empty_database
 from test_programmes_helpers import (
     bearer,
     make_achievement,
@@ -392,8 +393,4 @@ def test_forms_need_a_csrf_token(app_config, database_url):
             assert response.status_code == 400
             assert b"security token" in response.data
         finally:
-            db.session.rollback()
-            with db.engine.begin() as conn:
-                for table in reversed(db.metadata.sorted_tables):
-                    conn.execute(table.delete())
-            db.engine.dispose()
+            empty_database()

@@ -18,6 +18,7 @@ from accounts_helpers import (
     make_user,
     send_mail_to,
 )
+from db_helpers import empty_database
 from sqlalchemy import func, select
 from test_programmes_helpers import make_programme, people
 
@@ -265,11 +266,7 @@ def test_api_default_language_is_the_services(app_config, smtp_server):
             [message] = smtp_server[1].messages
             assert body_text(message).startswith("Hello Bo,")
         finally:
-            db.session.rollback()
-            with db.engine.begin() as conn:
-                for table in reversed(db.metadata.sorted_tables):
-                    conn.execute(table.delete())
-            db.engine.dispose()
+            empty_database()
 
 
 def test_api_existing_account_is_just_granted(app, client, world, mailbox):
