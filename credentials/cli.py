@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,28 @@ def keygen(out: Path, algorithm: str) -> None:
     click.echo(key.did_key)
 
 
+def _signing_method_options(issuer: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--verification-method`` and ``--did-doc``, for commands that may sign as a key of an
+    issuer other than the key's own did:key (``issuer`` names it in the help)."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--did-doc",
+            "did_docs",
+            multiple=True,
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help=f"DID document proving {issuer} lists this key (with --verification-method).",
+        )(command)
+        return click.option(
+            "--verification-method",
+            default=None,
+            help="Sign as this verification method (e.g. did:web:…#key-1) instead of the "
+            f"key's did:key; its controller must be {issuer}.",
+        )(command)
+
+    return decorate
+
+
 @credentials_group.command()
 @click.argument("credential_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -116,19 +139,7 @@ def keygen(out: Path, algorithm: str) -> None:
     show_default=True,
     help="Data Integrity eddsa-rdfc-2022 proof, or VC-JWT.",
 )
-@click.option(
-    "--verification-method",
-    default=None,
-    help="Sign as this verification method (e.g. did:web:…#key-1) instead of the "
-    "key's did:key; its controller must be the credential's issuer.",
-)
-@click.option(
-    "--did-doc",
-    "did_docs",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="DID document proving the issuer lists this key (with --verification-method).",
-)
+@_signing_method_options("the credential's issuer")
 def sign(
     credential_file: Path,
     key_file: Path,
@@ -354,19 +365,7 @@ def _write_list(
 @click.option(
     "--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
-    "--verification-method",
-    default=None,
-    help="Sign as this method of the list's issuer (e.g. did:web:…#key-1); needed when the "
-    "issuer is not the key's did:key.",
-)
-@click.option(
-    "--did-doc",
-    "did_docs",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="DID document proving the list's issuer lists this key (with --verification-method).",
-)
+@_signing_method_options("the list's issuer")
 def status_set(
     list_file: Path,
     index: int,
