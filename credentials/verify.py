@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import baking, schema
+from .bound_form import unbound_reason
 from .data_integrity import ProofCheck, verify_proofs
 from .errors import CredentialsError, EncodingError, InputTooLargeError, MalformedInputError
 from .jsonld import DocumentLoader, bundled_loader
@@ -48,6 +49,7 @@ VERDICTS = (
 )
 _VERDICT_OF_PROBLEM = {
     "malformed-input": "malformed",
+    "unbound-form": "malformed",
     "input-too-large": "malformed",
     "malformed-encoding": "malformed",
     "baking-failed": "malformed",
@@ -256,7 +258,7 @@ def _check_depth(value: Any) -> None:
 def _verify_data_integrity(credential: dict, fmt: str, ctx: _Context) -> VerificationResult:
     report = _Report(fmt)
     report.ok("parse", f"read a JSON credential ({fmt})")
-    _check_shape(credential, report, ctx)
+    _check_shape(credential, report, ctx, bound=True)
     issuer = _issuer_id(credential)
     checks = verify_proofs(
         credential, resolver=ctx.resolver, loader=ctx.loader, expected_controller=issuer
@@ -305,7 +307,7 @@ _PARSE_PROBLEMS = frozenset(
 def _verify_presentation(presentation: dict, ctx: _Context) -> VerificationResult:
     report = _Report("presentation")
     report.ok("parse", "read a JSON verifiable presentation")
-    _check_contexts(presentation, report, ctx)
+    _check_contexts(presentation, report, ctx, bound=True)
     if "proof" in presentation:
         holder = presentation.get("holder")
         holder_id = holder.get("id") if isinstance(holder, dict) else holder
@@ -361,8 +363,10 @@ def _enveloped(item: dict) -> str:
 # Checks shared by both forms
 
 
-def _check_shape(credential: dict, report: _Report, ctx: _Context) -> None:
-    _check_contexts(credential, report, ctx)
+def _check_shape(
+    credential: dict, report: _Report, ctx: _Context, *, bound: bool = False
+) -> None:
+    _check_contexts(credential, report, ctx, bound=bound)
     types = credential.get("type")
     types = types if isinstance(types, list) else [types]
     if "VerifiableCredential" not in types:
@@ -383,7 +387,15 @@ def _is_auxiliary(types: list) -> bool:
     )
 
 
-def _check_contexts(document: dict, report: _Report, ctx: _Context) -> None:
+def _check_contexts(
+    document: dict, report: _Report, ctx: _Context, *, bound: bool = False
+) -> None:
+    """Known contexts; with ``bound``, also the form rule of :mod:`credentials.bound_form`.
+
+    A Data Integrity proof covers the graph, but every later check (and every page) reads JSON
+    keys: they may only do so when the keys are the terms that graph binds. Not for a VC-JWT
+    (``bound`` false): its signature covers the JSON itself.
+    """
     contexts = document.get("@context")
     contexts = contexts if isinstance(contexts, list) else [contexts]
     if not contexts or contexts[0] not in (VC_V2, VC_V1):
@@ -399,6 +411,15 @@ def _check_contexts(document: dict, report: _Report, ctx: _Context) -> None:
             "contexts",
             "unknown-context",
             f"context {unknown[0]} is not one this verifier knows; its meaning cannot be checked",
+        )
+        return
+    reason = unbound_reason(document, ctx.loader) if bound else None
+    if reason:
+        report.fail(
+            "contexts",
+            "unbound-form",
+            f"{reason}. Only documents written with the terms of their contexts are accepted, "
+            "so that every check reads what was signed",
         )
         return
     report.ok("contexts", f"{len(contexts)} known JSON-LD contexts")

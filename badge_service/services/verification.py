@@ -827,6 +827,11 @@ PROBLEM_TEXTS: dict[str, dict[str, str]] = {
                              "been added after signing.",
                        "fr": "Il contient des champs que la signature ne couvre pas ; ils ont "
                              "pu être ajoutés après la signature."},
+    "unbound-form": {"en": "It is written in an unusual form in which what this page would "
+                           "read is not certainly what was signed, so it is not accepted.",
+                     "fr": "Il est rédigé sous une forme inhabituelle où ce qui serait lu ici "
+                           "n'est pas à coup sûr ce qui a été signé : il n'est donc pas "
+                           "accepté."},
     "context-mismatch": {"en": "The signature was made over other vocabularies than the "
                                "credential declares.",
                          "fr": "La signature porte sur d'autres vocabulaires que ceux déclarés "
