@@ -8,16 +8,16 @@ bytes; ``certificate_data(credential, language, public_base_url)`` is the thin l
 embedded credential back (the verification page uses it for uploaded PDFs).
 
 Fonts: every text is drawn with embedded Unicode TrueType fonts found at run time in the
-system's font folders — DejaVu Sans/Serif (Debian ``fonts-dejavu-core``: Latin, Greek,
-Cyrillic, Arabic, Hebrew…) and, only when a text needs it, Droid Sans Fallback (Debian
-``fonts-droid-fallback``: Chinese, Japanese, Korean). Each character is drawn with the first
-font of the chain that has a glyph for it. A missing font is a clear :class:`CertificateUnavailable`
-error naming the package to install. Arabic is shaped with ``arabic-reshaper`` (contextual
-letter forms) and put in visual order with ``python-bidi``, because reportlab draws characters
-as given. Limits: scripts neither font covers (e.g. Devanagari, Thai, emoji) print as empty
-boxes, and scripts that need complex shaping other than Arabic (Indic scripts) are not shaped;
-right-to-left text is reordered as one line before wrapping, which is right for names and
-short titles.
+system's font folders — DejaVu Sans/Serif for Latin, Greek, Cyrillic, Arabic, Hebrew…, then,
+per run of characters DejaVu lacks, Noto (Indic and South-East Asian scripts), Nanum (Korean)
+or Droid Sans Fallback (Chinese, Japanese): badge_service.fonts lists which file covers what
+and its Debian package. A missing font is a clear :class:`CertificateUnavailable` error naming
+the package to install. Arabic is shaped with ``arabic-reshaper`` (contextual letter forms)
+and put in visual order with ``python-bidi``, because reportlab draws characters as given;
+Indic and Thai-like scripts are shaped by HarfBuzz (``uharfbuzz``) through reportlab. Limits:
+emoji and scripts no font covers print as empty boxes; a paragraph mixing right-to-left text
+with an Indic script is not shaped; right-to-left text is reordered as one line before
+wrapping, which is right for names and short titles.
 
 Long texts never overflow their box: each is set at the largest size that fits (from the
 designed size down to a minimum), wrapped onto more lines if needed, and cut with an ellipsis
@@ -28,18 +28,19 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from .errors import FieldError, ServiceError, ValidationFailed
+from . import fonts
+from .errors import FieldError, ValidationFailed
+from .fonts import CHAINS, REQUIRED_FONTS, CertificateUnavailable, check_fonts, runs
+
+__all__ = ["CHAINS", "CertificateUnavailable", "check_fonts", "runs"]  # re-exported
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
@@ -53,19 +54,6 @@ ATTACHMENT_MEDIA_TYPE = "application/vc+ld+json"
 #: Largest PDF ``extract_credential`` reads, and largest embedded credential it decodes.
 MAX_PDF_BYTES = 10 * 1024 * 1024
 MAX_CREDENTIAL_BYTES = 1024 * 1024
-
-#: Where fonts are looked for (recursively), in order.
-FONT_DIRS: tuple[str, ...] = ("/usr/share/fonts", "/usr/local/share/fonts",
-                              "/usr/share/fonts-droid-fallback")
-
-
-class CertificateUnavailable(ServiceError):
-    """The server cannot draw PDF certificates (a font it needs is not installed)."""
-
-    status = 503
-    problem = "certificate-unavailable"
-    title = "PDF certificates are unavailable"
-
 
 class CertificateFileError(ValidationFailed):
     """The file is not a PDF certificate with an embedded credential that can be read."""
@@ -185,72 +173,30 @@ def format_date(value: datetime, language: str) -> str:
     return f"{value.day} {month} {value.year}"
 
 
-# --- fonts -----------------------------------------------------------------------------------
+# --- fonts (badge_service.fonts: which file covers which script) -----------------------------
 
-#: Font role -> (file name, Debian package providing it).
-FONT_FILES = {
-    "sans": ("DejaVuSans.ttf", "fonts-dejavu-core"),
-    "sans-bold": ("DejaVuSans-Bold.ttf", "fonts-dejavu-core"),
-    "serif": ("DejaVuSerif.ttf", "fonts-dejavu-core"),
-    "serif-bold": ("DejaVuSerif-Bold.ttf", "fonts-dejavu-core"),
-    "cjk": ("DroidSansFallbackFull.ttf", "fonts-droid-fallback"),
-}
-#: The fonts every certificate needs; "cjk" is loaded only for texts that need it.
-REQUIRED_FONTS = ("sans", "sans-bold", "serif", "serif-bold")
-#: For each style, the fonts tried in turn for each character.
-CHAINS = {
-    "sans": ("sans", "cjk"),
-    "sans-bold": ("sans-bold", "cjk"),
-    "serif": ("serif", "sans", "cjk"),
-    "serif-bold": ("serif-bold", "sans-bold", "cjk"),
-}
-
-
-@cache
-def font_path(role: str) -> Path:
-    """The installed file of a font role, or CertificateUnavailable naming its package."""
-    filename, package = FONT_FILES[role]
-    for root in FONT_DIRS:
-        if not os.path.isdir(root):
-            continue
-        for folder, _dirs, files in sorted(os.walk(root)):
-            if filename in files:
-                return Path(folder) / filename
-    raise CertificateUnavailable(
-        f"PDF certificates need the font {filename} (Debian package {package}); "
-        f"it was not found in {', '.join(FONT_DIRS)}")
-
-
-def check_fonts(roles: Iterable[str] = tuple(FONT_FILES)) -> dict[str, Path]:
-    """The font files (raises CertificateUnavailable for the first one missing)."""
-    return {role: font_path(role) for role in roles}
-
-
-@cache
 def _font(role: str) -> Any:
-    """The registered reportlab TTFont of a role (registered once per process)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    font = TTFont(f"Certificate-{role}", str(font_path(role)))
-    pdfmetrics.registerFont(font)
-    return font
+    return fonts.font(role)
 
 
 def _covers(role: str, char: str) -> bool:
-    return ord(char) in _font(role).face.charToGlyph
+    return fonts.covers(role, char)
 
 
 # --- text: sanitising, bidi, font runs, fitting ----------------------------------------------
 
 _RTL = {"R", "AL"}
+#: Format characters kept by clean(): zero-width (non-)joiners are part of Indic and Persian
+#: spelling; the other format characters (bidi overrides…) could disguise a name.
+_JOINERS = {"\u200c", "\u200d"}
 
 
 def clean(text: str | None) -> str:
     """NFC, control characters dropped, runs of white space made one space."""
     text = unicodedata.normalize("NFC", text or "")
     text = "".join(" " if c.isspace() else c for c in text
-                   if c.isspace() or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co"))
+                   if c.isspace() or c in _JOINERS
+                   or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co"))
     return " ".join(text.split())
 
 
@@ -268,28 +214,12 @@ def visual(text: str) -> str:
     return get_display(text)
 
 
-def runs(text: str, chain: Sequence[str]) -> list[tuple[str, str]]:
-    """Split text into (font role, text) runs: each character in the first font of the chain
-    that has it (spaces and combining marks stay with the run they are in)."""
-    out: list[tuple[str, str]] = []
-    for char in text:
-        current = out[-1][0] if out else chain[0]
-        if (char == " " or unicodedata.category(char).startswith("M")) and out \
-                and _covers(current, char):
-            role = current
-        else:
-            role = next((r for r in chain if _covers(r, char)), chain[0])
-        if out and out[-1][0] == role:
-            out[-1] = (role, out[-1][1] + char)
-        else:
-            out.append((role, char))
-    return out
-
-
-def markup(text: str, style: str) -> str:
-    """Paragraph markup for plain user text: escaped, in visual order, one font per run."""
-    return "".join(f'<font name="{_font(role).fontName}">{escape(part)}</font>'
-                   for role, part in runs(visual(clean(text)), CHAINS[style]))
+def markup(text: str, style: str) -> tuple[str, bool]:
+    """Paragraph markup for plain user text (escaped, in visual order, one font per run), and
+    whether the paragraph must be shaped by HarfBuzz (fonts.needs_shaping)."""
+    parts = runs(visual(clean(text)), CHAINS[style])
+    return ("".join(f'<font name="{_font(role).fontName}">{escape(part)}</font>'
+                    for role, part in parts), fonts.needs_shaping(parts))
 
 
 @dataclass(frozen=True)
@@ -310,10 +240,12 @@ def _paragraph(text: str, style: TextStyle, size: float) -> Paragraph:
     from reportlab.platypus import Paragraph
 
     alignment = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}[style.align]
+    content, shaping = markup(text, style.style)
     ps = ParagraphStyle("certificate", fontName=_font(CHAINS[style.style][0]).fontName,
                         fontSize=size, leading=size * style.leading, textColor=style.color,
-                        alignment=alignment, splitLongWords=1, allowWidows=1)
-    return Paragraph(markup(text, style.style), ps)
+                        alignment=alignment, splitLongWords=1, allowWidows=1,
+                        shaping=int(shaping))
+    return Paragraph(content, ps)
 
 
 def _lines(paragraph: Paragraph) -> int:
@@ -419,16 +351,14 @@ LIGHT = "#e9edf3"
 
 
 def _fonts_for(data: CertificateData) -> None:
-    """Load the fonts this certificate needs (clear error if one is missing)."""
+    """Check the fonts this certificate needs are installed (clear error naming the package
+    if one is missing); fallback fonts matter only for texts with characters DejaVu lacks."""
     check_fonts(REQUIRED_FONTS)
     texts = [data.participant, data.achievement, data.description or "", data.organisation,
              data.level or "", *(s.name for s in data.signatories),
              *(c.name + (c.code or "") + (c.level or "") for c in data.competences)]
-    if any(not _covers("sans", c) and not _covers("serif", c)
-           for text in texts for c in clean(text) if c != " "):
-        # Needed only when a text has a character DejaVu lacks (e.g. CJK); if the fallback
-        # font is absent, the error says which package to install.
-        _font("cjk")
+    # The regular and bold fallbacks come from the same packages: one chain tells which.
+    fonts.require([visual(clean(text)) for text in texts], CHAINS["serif-bold"])
 
 
 def render_certificate(data: CertificateData) -> bytes:
