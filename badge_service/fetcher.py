@@ -9,7 +9,8 @@ uploader could make us read an internal admin page or a cloud metadata endpoint.
   multicast, reserved or unspecified addresses), and the connection goes to a checked address
   (so a DNS answer cannot change between the check and the connection). Each redirect is
   checked the same way; at most a few are followed.
-* Connect/read timeouts, an overall deadline, and a response size cap.
+* Connect/read timeouts, an overall deadline for the whole exchange (TLS handshake, headers
+  and body included, however slowly the server trickles them), and a response size cap.
 * A small in-memory cache honouring ``Cache-Control: max-age`` (bounded), so a page verifying
   many credentials from one issuer does not hammer it.
 
@@ -18,6 +19,7 @@ Tests and local conformance runs can allow specific hosts (e.g. ``127.0.0.1``) e
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+import urllib3.connection
 
 from credentials.errors import FetchError, InputTooLargeError
 
@@ -44,12 +47,136 @@ def _system_resolver(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+#: IPv6 ranges refused outright, whatever they embed. Each is either a tunnelling or
+#: translation scheme whose far end is an IPv4 address that we could not vet reliably, or a
+#: local-only range; no legitimate did:web host or status list lives behind any of them.
+_REFUSED_IPV6 = tuple(ipaddress.IPv6Network(net) for net in (
+    # 6to4 (RFC 3056, deprecated by RFC 7526): 2002:a.b.c.d::/48 is relayed to IPv4 a.b.c.d,
+    # and a host with a 6to4 interface may route 2002:7f00:1:: to its own loopback. Checking
+    # the embedded address would keep a dead mechanism alive for nothing, so all of it goes.
+    "2002::/16",
+    # Teredo (RFC 4380): tunnels to an obfuscated IPv4 client through a relay of the
+    # attacker's choosing; Teredo is retired and servers are never reached over it.
+    "2001::/32",
+    # Local-use NAT64 (RFC 8215): the operator picks the prefix length, so where the IPv4
+    # address sits inside it (RFC 6052) cannot be known here; refusing is the only safe check.
+    "64:ff9b:1::/48",
+    # IPv4-compatible ::a.b.c.d (deprecated by RFC 4291); some stacks still send it to IPv4.
+    "::/96",
+    # IPv4-translated ::ffff:0:a.b.c.d (SIIT, RFC 2765): a translator delivers it to IPv4.
+    "::ffff:0:0:0/96",
+    # Site-local (deprecated by RFC 3879) and unique-local: private networks by definition.
+    # Older Pythons' ipaddress calls fec0::/10 global, hence the explicit entries.
+    "fec0::/10",
+    "fc00::/7",
+))
+#: The well-known NAT64 prefix (RFC 6052): DNS64 resolvers on IPv6-only networks answer
+#: 64:ff9b::a.b.c.d for IPv4-only hosts, so a public embedded address must keep working;
+#: the gateway delivers to a.b.c.d, so that is the address to check.
+_NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # Forms that reach an IPv4 address are judged by that address, the others by range.
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip in _NAT64_WELL_KNOWN:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        elif any(ip in net for net in _REFUSED_IPV6):
+            return False
     return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
                 or ip.is_reserved or ip.is_unspecified or not ip.is_global)
+
+
+class _Watchdog:
+    """Shuts a request's connections down when its deadline passes.
+
+    A socket timeout bounds one read, not a response: a server that sends a byte just before
+    each timeout (in the TLS handshake, the status line, the headers or the body) would hold
+    the worker for ever, and neither urllib3 nor http.client looks at a clock between reads.
+    So a timer shuts the sockets down at the deadline; a read blocked on them returns at once
+    (end of stream or an error) and the fetch reports a timeout (see ``fired``).
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self.fired = False
+        self._done = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+    def watch(self, sock: socket.socket) -> None:
+        # A duplicate descriptor, ours alone: shutdown() acts on the connection behind every
+        # descriptor, and ours stays valid after ssl wraps (and detaches) urllib3's socket or
+        # urllib3 closes it, so the timer never touches a number the OS has since reused.
+        duplicate = sock.dup()
+        with self._lock:
+            self._sockets.append(duplicate)
+            if self.fired or self._done:
+                _shutdown(duplicate)
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    # Already closed by the peer is as good as shut down; the timer thread must not raise.
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watched:
+    """Hands each new socket to the request's watchdog before any byte is read from it.
+
+    ``_new_conn`` is the one place urllib3 exposes the TCP socket before the TLS handshake
+    (which ``connect`` performs at once). CPython already bounds a handshake as a whole by the
+    socket timeout; watching from the first byte keeps the deadline independent of that.
+    """
+
+    def __init__(self, *args, watchdog: _Watchdog, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._watchdog = watchdog
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        self._watchdog.watch(sock)
+        return sock
+
+
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
 
 
 @dataclass
@@ -133,40 +260,46 @@ class GuardedFetcher:
     def _fetch_once(self, url: str, deadline: float) -> tuple[int, dict, bytes]:
         scheme, host, port, path = self._check_url(url)
         addresses = self._addresses(host, port)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError(f"timed out fetching {url}")
-        timeout = urllib3.Timeout(connect=min(self.timeout, remaining),
-                                  read=min(self.timeout, remaining))
         headers = {"Host": host if port in (80, 443) else f"{host}:{port}",
                    "User-Agent": USER_AGENT, "Accept": self.accept}
         last_error: Exception | None = None
-        for address in addresses:
-            pool_cls: type = urllib3.HTTPSConnectionPool if scheme == "https" \
-                else urllib3.HTTPConnectionPool
-            kwargs = {"server_hostname": host, "assert_hostname": host} \
-                if scheme == "https" else {}
-            pool = pool_cls(address, port=port, timeout=timeout, retries=False, maxsize=1,
-                            **kwargs)
-            try:
-                response = pool.urlopen("GET", path, headers=headers, redirect=False,
-                                        preload_content=False, assert_same_host=False)
+        with _Watchdog(deadline) as watchdog:
+            for address in addresses:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or watchdog.fired:
+                    raise FetchError(f"timed out fetching {url}")
+                timeout = urllib3.Timeout(connect=min(self.timeout, remaining),
+                                          read=min(self.timeout, remaining))
+                pool_cls: type = _WatchedHTTPSPool if scheme == "https" else _WatchedHTTPPool
+                kwargs = {"server_hostname": host, "assert_hostname": host} \
+                    if scheme == "https" else {}
+                pool = pool_cls(address, port=port, timeout=timeout, retries=False, maxsize=1,
+                                watchdog=watchdog, **kwargs)
                 try:
-                    body = self._read_capped(response, url, deadline)
-                    headers_out = {k.lower(): v for k, v in response.headers.items()}
+                    response = pool.urlopen("GET", path, headers=headers, redirect=False,
+                                            preload_content=False, assert_same_host=False)
+                    try:
+                        body = self._read_capped(response, url, deadline)
+                        headers_out = {k.lower(): v for k, v in response.headers.items()}
+                    finally:
+                        # Connections are never reused (each request checks its address
+                        # anew), so close rather than pool them, also after an early stop.
+                        response.close()
+                        if response.connection is not None:
+                            response.connection.close()
+                    # A shut-down socket reads as the end of a body without a length, so a
+                    # complete-looking body is only trusted if the watchdog stayed quiet.
+                    if watchdog.fired:
+                        raise FetchError(f"timed out fetching {url}")
                     return response.status, headers_out, body
+                except (InputTooLargeError, FetchError):
+                    raise
+                except (urllib3.exceptions.HTTPError, OSError) as exc:
+                    if watchdog.fired:
+                        raise FetchError(f"timed out fetching {url}") from None
+                    last_error = exc
                 finally:
-                    # Connections are never reused (each request checks its address anew),
-                    # so close rather than return it to the pool, also after an early stop.
-                    response.close()
-                    if response.connection is not None:
-                        response.connection.close()
-            except InputTooLargeError:
-                raise
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                last_error = exc
-            finally:
-                pool.close()
+                    pool.close()
         raise FetchError(f"could not fetch {url}: {type(last_error).__name__}")
 
     def _read_capped(self, response: urllib3.BaseHTTPResponse, url: str,
