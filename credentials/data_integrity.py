@@ -1,8 +1,11 @@
-"""W3C Data Integrity proofs with the ``eddsa-rdfc-2022`` cryptosuite (vc-di-eddsa 1.0).
+"""W3C Data Integrity proofs with the ``eddsa-rdfc-2022`` and ``eddsa-jcs-2022`` cryptosuites.
 
-Implements the spec's algorithms exactly: RDFC-1.0 canonicalization of the document (without its
-``proof``) and of the proof configuration (the proof options with the document's ``@context``),
-SHA-256 of each, Ed25519 over ``proofHash || docHash``, ``proofValue`` = ``z`` + base58btc.
+vc-di-eddsa 1.0. ``eddsa-rdfc-2022`` (§3.2) is implemented here: RDFC-1.0 canonicalization of
+the document (without its ``proof``) and of the proof configuration (the proof options with the
+document's ``@context``), SHA-256 of each, Ed25519 over ``proofHash || docHash``, ``proofValue``
+= ``z`` + base58btc. ``eddsa-jcs-2022`` (§3.3) hashes JCS (RFC 8785) forms instead; its steps
+are in :mod:`credentials.jcs_suite`. :func:`add_proof` takes the suite per call (rdfc by
+default); :func:`verify_proofs` chooses by each proof's ``cryptosuite``.
 Proof sets and proof chains (``previousProof``) follow VC Data Integrity §4.
 """
 
@@ -11,19 +14,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import multibase
+from . import jcs_suite, multibase
 from .errors import CredentialsError, MalformedProofError, ProofError, SigningError
-from .jsonld import DocumentLoader, bundled_loader, canonicalize
+from .jsonld import DocumentLoader, bundled_loader, canonicalize, to_nquads
 
 if TYPE_CHECKING:
     from .did import Resolver
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
+JCS_CRYPTOSUITE = jcs_suite.CRYPTOSUITE
+CRYPTOSUITES = (CRYPTOSUITE, JCS_CRYPTOSUITE)
 ASSERTION_METHOD = "assertionMethod"
 
 
@@ -84,11 +89,16 @@ def _hash_data(
     return hash_data(canonicalize(proof_config, loader), canonical_document)
 
 
-def _unsecured_for(document: Mapping[str, Any], previous_proof: str | Sequence[str] | None) -> dict:
+def covered_document(
+    document: Mapping[str, Any], previous_proof: str | Sequence[str] | None
+) -> dict:
     """The document a new or checked proof covers.
 
     For a proof set, that is the document without any proof. For a proof chain, the proofs that
-    ``previousProof`` names are part of what is signed, so they stay (VC Data Integrity §4.1).
+    ``previousProof`` names are part of what is signed, so they stay (VC Data Integrity §4.2 step
+    5.3 and §4.5 step 3.3): ``proof`` becomes the list of those proofs, in ``previousProof``
+    order, a list even for one (as the W3C ``proofChainTempDoc2`` vector shows; it matters for
+    JCS, not for RDF, where one value and a list of one are the same graph).
     """
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     if previous_proof:
@@ -107,7 +117,7 @@ def _unsecured_for(document: Mapping[str, Any], previous_proof: str | Sequence[s
                 f"previousProof {missing[0]!r} names no proof of this document"
             )
         chained = [by_id[pid] for pid in wanted]
-        unsecured["proof"] = chained[0] if len(chained) == 1 else chained
+        unsecured["proof"] = chained
     return unsecured
 
 
@@ -121,21 +131,30 @@ def add_proof(
     controller: str | None = None,
     proof_id: str | None = None,
     previous_proof: str | Sequence[str] | None = None,
+    cryptosuite: str = CRYPTOSUITE,
 ) -> dict:
-    """Return a copy of ``document`` with an ``eddsa-rdfc-2022`` proof added.
+    """Return a copy of ``document`` with a Data Integrity proof added.
+
+    ``cryptosuite`` is ``"eddsa-rdfc-2022"`` (the default) or ``"eddsa-jcs-2022"``. With
+    ``previous_proof`` (a proof id or a list of them, which must be proofs of ``document``) the
+    new proof is a link of a proof chain and covers those proofs too.
 
     ``controller`` is the verification method's controller; by default, the DID (or URL) before
     the ``#`` of ``signer.verification_method``. It must be the document's issuer: a verifier
     would reject a proof made by a key the issuer does not control, so we refuse to make one.
+    The exception is a chained proof (``previous_proof``): a witness may sign over the issuer's
+    proof with its own key (see :func:`verify_proofs`).
     Raises :class:`SigningError` or :class:`~credentials.errors.UndefinedTermError`.
     """
+    if cryptosuite not in CRYPTOSUITES:
+        raise SigningError(f"unknown cryptosuite {cryptosuite!r}; one of {', '.join(CRYPTOSUITES)}")
     if signer.algorithm != "Ed25519":
-        raise SigningError(f"eddsa-rdfc-2022 needs an Ed25519 key, not {signer.algorithm}")
+        raise SigningError(f"{cryptosuite} needs an Ed25519 key, not {signer.algorithm}")
     if "@context" not in document:
         raise SigningError("document has no @context")
     controller = controller or signer.verification_method.split("#", 1)[0]
     issuer = _issuer_id(document)
-    if issuer is not None and issuer != controller:
+    if issuer is not None and issuer != controller and not previous_proof:
         raise SigningError(
             f"verification method {signer.verification_method!r} is controlled by "
             f"{controller!r}, not by the issuer {issuer!r}"
@@ -143,7 +162,7 @@ def add_proof(
     loader = loader or bundled_loader()
     options: dict[str, Any] = {
         "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
+        "cryptosuite": cryptosuite,
         "created": format_datetime(created),
         "verificationMethod": signer.verification_method,
         "proofPurpose": proof_purpose,
@@ -153,13 +172,26 @@ def add_proof(
     if previous_proof:
         options["previousProof"] = previous_proof
     try:
-        unsecured = _unsecured_for(document, previous_proof)
+        unsecured = covered_document(document, previous_proof)
     except ProofError as exc:
         # Signing over a chain link that is not there is a caller error, reported as one.
         raise SigningError(exc.detail) from None
-    proof_config = {**options, "@context": document["@context"]}
-    signature = signer.sign(_hash_data(unsecured, proof_config, loader))
-    proof = {**options, "proofValue": multibase.encode_base58btc_multibase(signature)}
+    if cryptosuite == JCS_CRYPTOSUITE:
+        # JCS signs the JSON, but this library's readers read it as JSON-LD: refuse, as for rdfc,
+        # a term the contexts do not define (a JSON-LD reader would drop it).
+        to_nquads(unsecured, loader)
+        proof = jcs_suite.proof_options(options, unsecured)
+        try:
+            signature = signer.sign(jcs_suite.create_hash(unsecured, proof))
+        except CredentialsError as exc:
+            if isinstance(exc, SigningError):
+                raise
+            raise SigningError(exc.detail) from None
+    else:
+        proof_config = {**options, "@context": document["@context"]}
+        signature = signer.sign(_hash_data(unsecured, proof_config, loader))
+        proof = dict(options)
+    proof["proofValue"] = multibase.encode_base58btc_multibase(signature)
     # A JSON round trip is a deep copy (credentials are JSON) several times faster than
     # copy.deepcopy; the caller's document stays untouched.
     secured = json.loads(json.dumps(document))
@@ -185,17 +217,83 @@ def verify_proofs(
 ) -> list[ProofCheck]:
     """Check every proof of ``document``; one :class:`ProofCheck` each. Never raises.
 
-    ``expected_controller`` (normally the credential's issuer id) must control each proof's
-    verification method. A document without a proof gives one failed check.
+    Each proof is checked on its own (VC Data Integrity §4.5): its suite, purpose and signature,
+    the signature covering the proofs its ``previousProof`` names (a name with no proof fails).
+
+    ``expected_controller`` (normally the credential's issuer id) must control the verification
+    method of every proof, except a *witness*: a proof by another controller that is a link of a
+    proof chain reaching a verified proof of ``expected_controller`` (its ``previousProof``
+    names that proof, or a witness proof that does). Without a verified proof of
+    ``expected_controller`` every proof by another controller fails as ``controller-mismatch``.
+    A document without a proof gives one failed check.
     """
     loader = loader or bundled_loader()
     proofs = _proofs(document)
     if not proofs:
         return [ProofCheck(0, False, problem="missing-proof", detail="the document has no proof")]
-    return [
-        _verify_one(document, i, proof, resolver, loader, expected_purpose, expected_controller)
+    checks = [
+        _verify_one(document, i, proof, resolver, loader, expected_purpose)
         for i, proof in enumerate(proofs)
     ]
+    if expected_controller is None:
+        return checks
+    return _bind_controller(proofs, checks, expected_controller)
+
+
+def _bind_controller(proofs: list, checks: list[ProofCheck], expected: str) -> list[ProofCheck]:
+    """Apply the issuer rule of :func:`verify_proofs` to checks made without it."""
+    pairs = list(zip(proofs, checks, strict=True))
+    # Ids of verified proofs that speak for the expected controller: its own, then witnesses.
+    trusted = {
+        pid for proof, check in pairs
+        if check.verified and check.controller == expected and (pid := _proof_id(proof))
+    }
+    chained: set[int] = set()  # proofs by another controller that sign over a trusted proof
+    changed = True
+    while changed:
+        changed = False
+        for proof, check in pairs:
+            if check.index in chained or check.controller == expected:
+                continue
+            if trusted.intersection(_previous_ids(proof)):
+                chained.add(check.index)
+                pid = _proof_id(proof)
+                if check.verified and pid:
+                    trusted.add(pid)
+                changed = True
+    bound = []
+    for check in checks:
+        if check.controller is None or check.controller == expected:
+            bound.append(check)
+        elif check.index in chained:
+            # A witness link: accepted when it verifies; when not, its own failure is reported.
+            bound.append(replace(
+                check,
+                detail=f"{check.detail} (witness proof: its key is controlled by "
+                f"{check.controller}, not by the issuer, and it signs over the issuer's proof)",
+            ) if check.verified else check)
+        elif check.problem == "purpose-not-authorized":
+            bound.append(check)
+        else:
+            bound.append(replace(
+                check,
+                verified=False,
+                problem="controller-mismatch",
+                detail=f"{check.verification_method} is controlled by {check.controller}, not by "
+                f"the issuer {expected}",
+            ))
+    return bound
+
+
+def _proof_id(proof: Any) -> str | None:
+    pid = proof.get("id") if isinstance(proof, dict) else None
+    return pid if isinstance(pid, str) else None
+
+
+def _previous_ids(proof: Any) -> list[str]:
+    previous = proof.get("previousProof") if isinstance(proof, dict) else None
+    ids = [previous] if isinstance(previous, str) else previous
+    return [pid for pid in ids if isinstance(pid, str)] if isinstance(ids, list) else []
 
 
 def _verify_one(
@@ -205,7 +303,6 @@ def _verify_one(
     resolver: Resolver,
     loader: DocumentLoader,
     expected_purpose: str,
-    expected_controller: str | None,
 ) -> ProofCheck:
     def fail(problem: str, detail: str, **known: Any) -> ProofCheck:
         return ProofCheck(index, False, problem=problem, detail=detail, **known)
@@ -221,7 +318,8 @@ def _verify_one(
     }
     if proof.get("type") != PROOF_TYPE:
         return fail("unsupported-proof-type", f"proof type {proof.get('type')!r}", **known)
-    if proof.get("cryptosuite") != CRYPTOSUITE:
+    suite = proof.get("cryptosuite")
+    if suite not in CRYPTOSUITES:
         return fail("unsupported-cryptosuite", f"cryptosuite {proof.get('cryptosuite')!r}", **known)
     if not isinstance(vm_id, str) or not vm_id:
         return fail("malformed-proof", "proof has no verificationMethod", **known)
@@ -231,7 +329,7 @@ def _verify_one(
             f"proofPurpose is {purpose!r}, {expected_purpose!r} is required",
             **known,
         )
-    if known["created"] is not None and not _is_datetime(known["created"]):
+    if known["created"] is not None and not jcs_suite.is_datetime(known["created"]):
         return fail("malformed-proof", f"created {known['created']!r} is not a dateTime", **known)
     proof_value = proof.get("proofValue")
     try:
@@ -244,7 +342,9 @@ def _verify_one(
         return fail("malformed-proof-value", exc.detail, **known)
 
     proof_context = proof.get("@context")
-    if proof_context is not None and not _starts_with(document.get("@context"), proof_context):
+    if proof_context is not None and not jcs_suite.starts_with(
+        document.get("@context"), proof_context
+    ):
         return fail(
             "context-mismatch",
             "the proof's @context is not a prefix of the document's @context",
@@ -261,19 +361,22 @@ def _verify_one(
             f"{vm_id} is not listed under {expected_purpose} by its controller {vm.controller}",
             **known,
         )
-    if expected_controller is not None and vm.controller != expected_controller:
-        return fail(
-            "controller-mismatch",
-            f"{vm_id} is controlled by {vm.controller}, not by the issuer {expected_controller}",
-            **known,
-        )
     if vm.key.algorithm != "Ed25519":
-        return fail("wrong-key-type", f"{vm_id} is a {vm.key.algorithm} key, Ed25519 needed")
+        return fail(
+            "wrong-key-type", f"{vm_id} is a {vm.key.algorithm} key, Ed25519 needed", **known
+        )
 
-    options = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
     try:
-        unsecured = _unsecured_for(document, proof.get("previousProof"))
-        hash_data = _hash_data(unsecured, {**options, "@context": document["@context"]}, loader)
+        unsecured = covered_document(document, proof.get("previousProof"))
+        if suite == JCS_CRYPTOSUITE:
+            hash_data = jcs_suite.verify_hash(unsecured, proof)
+            if "@context" in unsecured:
+                # As for rdfc: no term a JSON-LD reader would drop (see add_proof).
+                to_nquads(unsecured, loader)
+        else:
+            options = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
+            proof_config = {**options, "@context": document.get("@context")}
+            hash_data = _hash_data(unsecured, proof_config, loader)
     except CredentialsError as exc:
         return fail(exc.problem, exc.detail, **known)
     if not vm.key.verify(signature, hash_data):
@@ -285,16 +388,3 @@ def _verify_one(
         )
     return ProofCheck(index, True, detail="signature verified", **known)
 
-
-def _starts_with(document_context: Any, proof_context: Any) -> bool:
-    doc = document_context if isinstance(document_context, list) else [document_context]
-    prefix = proof_context if isinstance(proof_context, list) else [proof_context]
-    return doc[: len(prefix)] == prefix
-
-
-def _is_datetime(value: str) -> bool:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return parsed.tzinfo is not None
