@@ -6,7 +6,8 @@ uploader could make us read an internal admin page or a cloud metadata endpoint.
 
 * HTTPS only by default; no credentials in URLs; standard ports unless allowed.
 * The host name is resolved here, every address is checked (no private, loopback, link-local,
-  multicast, reserved or unspecified addresses), and the connection goes to a checked address
+  multicast, reserved or unspecified addresses; IPv6 forms that reach IPv4 are judged by the
+  IPv4 address, or refused where it cannot be told), and the connection goes to a checked address
   (so a DNS answer cannot change between the check and the connection). Each redirect is
   checked the same way; at most a few are followed.
 * Connect/read timeouts, an overall deadline for the whole exchange (TLS handshake, headers
@@ -55,8 +56,8 @@ _REFUSED_IPV6 = tuple(ipaddress.IPv6Network(net) for net in (
     # and a host with a 6to4 interface may route 2002:7f00:1:: to its own loopback. Checking
     # the embedded address would keep a dead mechanism alive for nothing, so all of it goes.
     "2002::/16",
-    # Teredo (RFC 4380): tunnels to an obfuscated IPv4 client through a relay of the
-    # attacker's choosing; Teredo is retired and servers are never reached over it.
+    # Teredo (RFC 4380): tunnelled over UDP to the (obfuscated) IPv4 address it embeds;
+    # Teredo is retired, and servers are never reached over it.
     "2001::/32",
     # Local-use NAT64 (RFC 8215): the operator picks the prefix length, so where the IPv4
     # address sits inside it (RFC 6052) cannot be known here; refusing is the only safe check.

@@ -184,8 +184,6 @@ def test_deadline_leaves_a_fast_response_alone(trickler):
     fetch = _local(timeout=0.5)
     for _ in range(3):  # the watchdog of one request must not disturb the next
         assert fetch(f"http://127.0.0.1:{trickler}/fast") == b"ok"
-    time.sleep(1.6)  # past the first requests' deadlines: their timers found nothing to cut
-    assert fetch(f"http://127.0.0.1:{trickler}/fast") == b"ok"
 
 
 # --- address classification -----------------------------------------------------------------
