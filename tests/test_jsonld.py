@@ -241,7 +241,7 @@ def test_loader_serves_bundled_contexts_only(no_network: None) -> None:
         assert "@context" in remote["document"]
     for url in (
         "https://example.org/evil-context.jsonld",
-        "https://www.w3.org/2018/credentials/v1",  # VC 1.1: not bundled on purpose
+        "https://www.w3.org/2018/credentials",  # the VC 1.1 vocabulary, not its v1 context
         "http://www.w3.org/ns/credentials/v2",  # not the canonical (https) URL
         V2 + "#",
     ):

@@ -30,6 +30,7 @@ _CLR = "https://purl.imsglobal.org/spec/clr/v2p0/"
 _CAPTURE = "schemas/ob-v3p0/purl-capture-2026-07/"
 CANONICAL_FILE = {
     "https://www.w3.org/ns/credentials/v2": "contexts/w3c/credentials-v2.jsonld",
+    "https://www.w3.org/ns/credentials/examples/v2": "contexts/w3c/credentials-examples-v2.jsonld",
     "https://w3id.org/security/data-integrity/v2": "contexts/w3c/data-integrity-v2.jsonld",
     "https://w3id.org/security/multikey/v1": "contexts/w3c/multikey-v1.jsonld",
     _OB + "context.json": "contexts/ob-v3p0/context.json",
@@ -42,6 +43,17 @@ CANONICAL_FILE = {
         _OB + f"schema/json/ob_v3p0_{name}_schema.json": f"{_CAPTURE}ob_v3p0_{name}_schema.json"
         for name in ("achievementcredential", "profile")
     },
+}
+
+# Bundled files whose original is not in ../shared/standards: the canonical sha256 is pinned here,
+# with where it comes from. The VC 1.1 context is the file W3C serves at its URL, the one in
+# w3c/vc-data-model (contexts/credentials/v1, unchanged since 2019): 7687 bytes, sha256 ab4ddd9a….
+# Several independent public projects pin that same digest for the served bytes; it was not
+# re-fetched from w3.org here. test_vc11_context_is_json_equal_to_other_registry_copies adds an
+# offline cross-check against pyld's separately reformatted copy.
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+CANONICAL_SHA256_OUTSIDE_SHARED = {
+    VC_V1: "ab4ddd9a531758807a79a5b450510d61ae8d147eab966cc9a200c07095b0cdcc",
 }
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -94,13 +106,21 @@ def _ids(entries: list[tuple[str, dict]]) -> list[str]:
 
 
 def test_every_bundled_url_has_a_canonical_file_and_vice_versa() -> None:
-    assert {e["url"] for _, e in ENTRIES} == set(CANONICAL_FILE)
+    assert not set(CANONICAL_FILE) & set(CANONICAL_SHA256_OUTSIDE_SHARED)
+    assert {e["url"] for _, e in ENTRIES} == set(CANONICAL_FILE) | set(
+        CANONICAL_SHA256_OUTSIDE_SHARED
+    )
 
 
 @pytest.mark.parametrize(("section", "entry"), ENTRIES, ids=_ids(ENTRIES))
 def test_bundled_file_matches_canonical_sha256(
     section: str, entry: dict, readme_rows: dict, standards_dir: Path
 ) -> None:
+    if entry["url"] in CANONICAL_SHA256_OUTSIDE_SHARED:
+        data = (schemas.ROOT / entry["file"]).read_bytes()
+        assert entry["byte_identical"] is True
+        assert _sha(data) == entry["sha256"] == CANONICAL_SHA256_OUTSIDE_SHARED[entry["url"]]
+        return
     canonical = CANONICAL_FILE[entry["url"]]
     row = readme_rows[canonical]
     assert SHA256.match(row["sha256"]), row
@@ -154,6 +174,41 @@ def test_wheel_entries_derive_from_the_installed_package(section: str, entry: di
         refresh.extract(member.read_bytes(), origin.get("extract")), origin.get("transform")
     )
     assert data == (schemas.ROOT / entry["file"]).read_bytes()
+
+
+def test_vc11_context_is_json_equal_to_other_registry_copies() -> None:
+    # pyld (a runtime dependency) ships its own copy of the VC 1.1 context, reformatted (the
+    # same 8957 bytes as npm @digitalbazaar/credentials-context 3.x): same JSON, other bytes.
+    from importlib.resources import files
+
+    [entry] = [e for e in MANIFEST["contexts"] if e["url"] == VC_V1]
+    bundled = (schemas.ROOT / entry["file"]).read_bytes()
+    pyld_copy = files("pyld").joinpath("documentloader/frozen/bundled/credentials-v1.jsonld")
+    other = pyld_copy.read_bytes()
+    assert _sha(other) != _sha(bundled)
+    assert json.loads(other) == json.loads(bundled)
+    assert len(bundled) == 7687
+    # The VC 1.1 context defines the terms a VC 1.1 credential uses, `proof` as a graph.
+    context = json.loads(bundled)["@context"]
+    credential_terms = context["VerifiableCredential"]["@context"]
+    assert {"issuanceDate", "expirationDate", "credentialSubject", "issuer"} <= set(
+        credential_terms
+    )
+    assert context["proof"]["@container"] == "@graph"
+
+
+def test_examples_v2_is_the_w3c_file_and_no_npm_package_has_it(standards_dir: Path) -> None:
+    # npm @digitalbazaar/credentials-examples-context@1.0.0 (its only version) ships the VC 1.1
+    # examples context (https://www.w3.org/2018/credentials/examples/v1, sha256 73bebae2…), not
+    # examples/v2; the openbadgeslib sdist carries the W3C examples/v2 bytes unchanged.
+    [entry] = [
+        e for e in MANIFEST["contexts"]
+        if e["url"] == "https://www.w3.org/ns/credentials/examples/v2"
+    ]
+    assert entry["origin"]["archive"] == "sdist"
+    canonical = (standards_dir / "contexts/w3c/credentials-examples-v2.jsonld").read_bytes()
+    assert (schemas.ROOT / entry["file"]).read_bytes() == canonical
+    assert _sha(canonical) == "57393fbc69d6efb9b9b5dc9cb6b9880b0944360abfe2eaf459c9e58cf2279d7c"
 
 
 def test_the_303_url_serves_the_2026_edit_with_jti_and_endorsement_jwt() -> None:
