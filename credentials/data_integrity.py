@@ -262,17 +262,20 @@ def _bind_controller(proofs: list, checks: list[ProofCheck], expected: str) -> l
                     trusted.add(pid)
                 changed = True
     bound = []
-    for check in checks:
+    for proof, check in pairs:
         if check.controller is None or check.controller == expected:
             bound.append(check)
-        elif check.index in chained:
-            # A witness link: accepted when it verifies; when not, its own failure is reported.
+        elif check.index in chained and check.verified:
             bound.append(replace(
                 check,
                 detail=f"{check.detail} (witness proof: its key is controlled by "
                 f"{check.controller}, not by the issuer, and it signs over the issuer's proof)",
-            ) if check.verified else check)
-        elif check.problem == "purpose-not-authorized":
+            ))
+        elif check.problem == "purpose-not-authorized" or (
+            not check.verified and _previous_ids(proof)
+        ):
+            # A failing chain link (bad signature, dangling previousProof …) reports its own
+            # failure: that is what is wrong with it, whoever signed it.
             bound.append(check)
         else:
             bound.append(replace(

@@ -9,13 +9,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from factories import make_credential
 
 from credentials import multibase
-from credentials.data_integrity import add_proof, hash_data, verify_proofs
+from credentials.data_integrity import add_proof, covered_document, hash_data, verify_proofs
 from credentials.did import Resolver
 from credentials.errors import DocumentNotFound, SigningError, UndefinedTermError
 from credentials.jsonld import bundled_loader, canonicalize, canonicalize_with_pyld
 from credentials.keys import KeyPair
+from credentials.verify import verify
 
 EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 CREATED = datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC)
@@ -307,3 +309,197 @@ def test_wrong_purpose_and_malformed_proof_value(key):
         broken["proof"]["proofValue"] = bad
         [check] = verify_proofs(broken, resolver=Resolver())
         assert check.problem == "malformed-proof-value", bad
+
+
+# --- proof sets and chains: the W3C vectors (vc-di-eddsa TestVectors/proof-set-chain) ---------
+# VC Data Integrity 1.0 §4.2 (add proof set/chain) and §4.5 (verify proof sets and chains).
+
+
+@pytest.fixture(scope="module")
+def psc(standards_dir: Path) -> Path:
+    return standards_dir / "test-vectors" / "proof-set-chain"
+
+
+def _json(path: Path) -> dict:
+    return json.loads(_read(path))
+
+
+@pytest.fixture(scope="module")
+def psc_keys(psc: Path) -> dict[str, KeyPair]:
+    pairs = _json(psc / "multiKeyPairs.json")
+    return {name: KeyPair.from_secret_multibase(pair["privateKeyMultibase"])
+            for name, pair in pairs.items()}
+
+
+def _add_as_vector(document: dict, key: KeyPair, config: dict, loader) -> dict:
+    assert key.did_key_vm == config["verificationMethod"]
+    created = datetime.fromisoformat(config["created"].replace("Z", "+00:00"))
+    # The vector's issuer (an https URL) controls none of the did:keys: say so explicitly.
+    return add_proof(document, key.signer(), created=created, loader=loader,
+                     controller=document["issuer"], proof_id=config.get("id"),
+                     previous_proof=config.get("previousProof"))
+
+
+def test_w3c_proof_set_vectors(psc, psc_keys, w3c_loader):
+    unsigned = _json(psc / "unsigned.json")
+    first = _add_as_vector(unsigned, psc_keys["keyPair1"], _json(psc / "proofSetConfig1.json"),
+                           w3c_loader)
+    assert first["proof"] == _json(psc / "proofSetConfigSigned1.json")
+    assert first == _json(psc / "signedProofSet1.json")
+    # §4.2 without previousProof: the second proof does not cover the first; both are kept.
+    both = _add_as_vector(first, psc_keys["keyPair2"], _json(psc / "proofSetConfig2.json"),
+                          w3c_loader)
+    assert both["proof"][1] == _json(psc / "proofSetConfigSigned2.json")
+    assert both == _json(psc / "signedProofSet2.json")
+    assert "proof" not in unsigned
+    assert not isinstance(first["proof"], list)
+    checks = verify_proofs(_json(psc / "signedProofSet2.json"), resolver=Resolver(),
+                           loader=w3c_loader)
+    assert [c.verified for c in checks] == [True, True]
+    # A proof set member does not depend on the others: dropping one leaves the other valid.
+    dropped = {**both, "proof": [both["proof"][1]]}
+    assert [c.verified for c in verify_proofs(dropped, resolver=Resolver(),
+                                              loader=w3c_loader)] == [True]
+
+
+def test_w3c_proof_chain_vectors(psc, psc_keys, w3c_loader):
+    proof_set = _json(psc / "signedProofSet2.json")
+    config1 = _json(psc / "proofChainConfig1.json")
+    config2 = _json(psc / "proofChainConfig2.json")
+    # §4.2 step 5 / §4.5 step 3.3: what a chained proof covers is the document with only the
+    # proofs its previousProof names (the vector's intermediate documents).
+    assert covered_document(proof_set, config1["previousProof"]) == _json(
+        psc / "proofChainTempDoc1.json")
+    chain1 = _add_as_vector(proof_set, psc_keys["keyPair3"], config1, w3c_loader)
+    assert chain1["proof"][2] == _json(psc / "proofChainConfigSigned1.json")
+    assert chain1 == _json(psc / "signedProofChain1.json")
+    assert covered_document(chain1, config2["previousProof"]) == _json(
+        psc / "proofChainTempDoc2.json")
+    chain2 = _add_as_vector(chain1, psc_keys["keyPair4"], config2, w3c_loader)
+    assert chain2["proof"][3] == _json(psc / "proofChainConfigSigned2.json")
+    assert chain2 == _json(psc / "signedProofChain2.json")
+    for name in ("signedProofChain1.json", "signedProofChain2.json"):
+        checks = verify_proofs(_json(psc / name), resolver=Resolver(), loader=w3c_loader)
+        assert all(c.verified for c in checks), (name, checks)
+
+
+def _chain_problems(document: dict, loader, **kwargs) -> list[str | None]:
+    return [c.problem for c in verify_proofs(document, resolver=Resolver(), loader=loader,
+                                             **kwargs)]
+
+
+def test_w3c_proof_chain_refuses_failing_and_dangling_links(psc, w3c_loader):
+    chain = _json(psc / "signedProofChain2.json")
+    # A changed earlier proof fails itself and every link that signed over it.
+    changed = deepcopy(chain)
+    changed["proof"][1]["created"] = "2023-02-24T23:36:39Z"
+    assert _chain_problems(changed, w3c_loader) == [
+        None, "signature-mismatch", "signature-mismatch", None]
+    # §4.5 step 3.2: a previousProof naming no proof of the set fails (a link was removed).
+    no_middle = {**chain, "proof": [p for i, p in enumerate(chain["proof"]) if i != 2]}
+    problems = _chain_problems(no_middle, w3c_loader)
+    assert problems == [None, None, "malformed-proof"]
+    no_first = {**chain, "proof": chain["proof"][1:]}
+    assert _chain_problems(no_first, w3c_loader) == [None, "malformed-proof", None]
+    # Reordering the set changes nothing: links are found by id, not by position.
+    reordered = {**chain, "proof": list(reversed(chain["proof"]))}
+    assert _chain_problems(reordered, w3c_loader) == [None] * 4
+    # previousProof is signed: pointing a link elsewhere breaks it.
+    repointed = deepcopy(chain)
+    repointed["proof"][3]["previousProof"] = chain["proof"][0]["id"]
+    assert _chain_problems(repointed, w3c_loader)[3] == "signature-mismatch"
+
+
+def test_w3c_chain_and_the_issuer_rule(psc, psc_keys, w3c_loader):
+    chain = _json(psc / "signedProofChain2.json")
+    # The vector's issuer controls none of the keys: no proof speaks for it, all are refused.
+    assert _chain_problems(chain, w3c_loader, expected_controller=chain["issuer"]) == [
+        "controller-mismatch"] * 4
+    # Were keyPair1 the issuer's: proof 2 is a stranger's member of the set (refused), proofs
+    # 3 and 4 are witnesses chained to proof 1 (accepted).
+    issuer = psc_keys["keyPair1"].did_key
+    checks = verify_proofs(chain, resolver=Resolver(), loader=w3c_loader,
+                           expected_controller=issuer)
+    assert [c.problem for c in checks] == [None, "controller-mismatch", None, None]
+    assert "witness proof" in checks[2].detail
+    assert "witness proof" in checks[3].detail
+
+
+# --- the witness rule: a chain may carry a proof by a key that is not the issuer's ------------
+
+
+def _witnessed(key: KeyPair, witness: KeyPair, document: dict | None = None) -> dict:
+    document = document if document is not None else _credential(key.did_key)
+    signed = add_proof(document, key.signer(), created=CREATED, proof_id="urn:proof:issuer")
+    # A chained proof may be made with a key the issuer does not control: it is a witness.
+    return add_proof(signed, witness.signer(), created=CREATED, proof_id="urn:proof:witness",
+                     previous_proof="urn:proof:issuer")
+
+
+def test_witness_proof_chained_to_the_issuer_proof_is_accepted(key):
+    witness = KeyPair.generate("Ed25519")
+    witnessed = _witnessed(key, witness)
+    checks = verify_proofs(witnessed, resolver=Resolver(), expected_controller=key.did_key)
+    assert [c.verified for c in checks] == [True, True]
+    assert (checks[0].controller, checks[1].controller) == (key.did_key, witness.did_key)
+    assert "witness proof" in checks[1].detail
+    # A witness of the witness (transitively chained to the issuer's proof) is accepted too.
+    notary = KeyPair.generate("Ed25519")
+    twice = add_proof(witnessed, notary.signer(), created=CREATED,
+                      previous_proof="urn:proof:witness")
+    checks = verify_proofs(twice, resolver=Resolver(), expected_controller=key.did_key)
+    assert [c.verified for c in checks] == [True, True, True]
+
+
+def test_witness_rule_refusals(key):
+    witness = KeyPair.generate("Ed25519")
+    witnessed = _witnessed(key, witness)
+    # Not chained (a plain member of the proof set): the issuer must control its key.
+    signed = {**witnessed, "proof": witnessed["proof"][0]}
+    stranger = add_proof(signed, witness.signer(), created=CREATED, controller=key.did_key)
+    checks = verify_proofs(stranger, resolver=Resolver(), expected_controller=key.did_key)
+    assert [c.problem for c in checks] == [None, "controller-mismatch"]
+    # The issuer's own proof fails: nothing speaks for the issuer, the witness link fails too.
+    forged = deepcopy(witnessed)
+    forged["proof"][0]["created"] = "2023-02-24T23:36:39Z"
+    assert [c.problem for c in verify_proofs(forged, resolver=Resolver(),
+                                             expected_controller=key.did_key)] == [
+        "signature-mismatch", "signature-mismatch"]
+    # The issuer's proof removed: the witness's previousProof dangles.
+    alone = {**witnessed, "proof": [witnessed["proof"][1]]}
+    [check] = verify_proofs(alone, resolver=Resolver(), expected_controller=key.did_key)
+    assert check.problem == "malformed-proof"
+    assert "names no proof" in check.detail
+    # Only strangers, no proof by the issuer: every proof is refused, chained or not.
+    other = KeyPair.generate("Ed25519")
+    first = add_proof(_credential(key.did_key), other.signer(), created=CREATED,
+                      controller=key.did_key, proof_id="urn:proof:other")
+    only_strangers = add_proof(first, witness.signer(), created=CREATED,
+                               previous_proof="urn:proof:other")
+    assert [c.problem for c in verify_proofs(only_strangers, resolver=Resolver(),
+                                             expected_controller=key.did_key)] == [
+        "controller-mismatch", "controller-mismatch"]
+    # A witness whose own signature fails is a failing link: the document is refused.
+    bad = deepcopy(witnessed)
+    value = bad["proof"][1]["proofValue"]
+    signature = bytearray(multibase.decode_base58btc_multibase(value))
+    signature[0] ^= 1
+    bad["proof"][1]["proofValue"] = multibase.encode_base58btc_multibase(bytes(signature))
+    assert [c.problem for c in verify_proofs(bad, resolver=Resolver(),
+                                             expected_controller=key.did_key)] == [
+        None, "signature-mismatch"]
+
+
+def test_witness_proof_end_to_end(key):
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    badge = make_credential(issuer_id=key.did_key, now=now)
+    witnessed = _witnessed(key, KeyPair.generate("Ed25519"), badge)
+    result = verify(witnessed, now=now, resolver=Resolver())
+    assert result.verified, result.errors
+    # The same proof outside a chain is a stranger's: the issuer check fails.
+    unchained = deepcopy(witnessed)
+    del unchained["proof"][1]["previousProof"]
+    result = verify(unchained, now=now, resolver=Resolver())
+    assert not result.verified
+    # (Its signature breaks too, previousProof being signed; the issuer rule is reported first.)
+    assert {p.type for p in result.errors} == {"controller-mismatch"}
