@@ -241,7 +241,7 @@ def test_the_rewrites_keep_the_signature_and_fooled_the_old_checks(signed, lists
     assert {p.type for p in refused.errors} >= {"unbound-form"}
 
 
-@settings(max_examples=120, deadline=None, derandomize=True,
+@settings(max_examples=120, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     state=st.sampled_from(STATES),
