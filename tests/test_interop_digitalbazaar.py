@@ -354,3 +354,79 @@ def test_status_list_missing_fails_in_js(ours):
     result = js_verify(signed, {}, now=_now_for(signed))
     assert result["verified"] is False
     assert any("BitstringStatusListCredential" in e for e in result["errors"])
+
+
+# --- eddsa-jcs-2022 (@digitalbazaar/eddsa-jcs-2022-cryptosuite) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def w3c_jcs_signed(vectors: Path) -> dict:
+    return _read_json(vectors / "eddsa-jcs-2022" / "signedJCS.json")
+
+
+def test_w3c_jcs_vector_verifies_in_js(w3c_jcs_signed, examples_context):
+    result = js_verify(w3c_jcs_signed, examples_context, checkIssuer=False)
+    assert result["errors"] == []
+    assert result["verified"] is True
+    assert [p["verified"] for p in result["proofs"]] == [True]
+    tampered = deepcopy(w3c_jcs_signed)
+    tampered["credentialSubject"]["alumniOf"] = "The School of Forgeries"
+    result = js_verify(tampered, examples_context, checkIssuer=False)
+    assert result["verified"] is False
+    assert "Invalid signature." in result["errors"]
+
+
+def _our_jcs_signed(ours) -> tuple[dict, Any]:
+    key = ours["KeyPair"].generate("Ed25519")
+    credential = ours["make_credential"](issuer_id=key.did_key)
+    signed = ours["add_proof"](credential, key.signer(), created=SIGNED_AT,
+                               cryptosuite="eddsa-jcs-2022")
+    return signed, key
+
+
+def test_our_jcs_credential_verifies_in_js(ours):
+    signed, key = _our_jcs_signed(ours)
+    assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    result = js_verify(signed, now=_now_for(signed))
+    assert result["errors"] == []
+    assert result["verified"] is True
+    assert result["proofs"][0]["verificationMethod"].startswith(key.did_key + "#")
+    signed["credentialSubject"]["achievement"]["name"] += " (edited)"
+    result = js_verify(signed, now=_now_for(signed))
+    assert result["verified"] is False
+    assert "Invalid signature." in result["errors"]
+
+
+def test_js_jcs_signed_credential_verifies_with_ours_and_equals_ours(ours):
+    key = Ed25519PrivateKey.generate()
+    did = did_key_of(key)
+    unsigned = ours["make_credential"](issuer_id=did)
+    signed = js_sign(unsigned, key, did, created="2025-10-06T09:30:00Z",
+                     cryptosuite="eddsa-jcs-2022")
+    assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    assert signed["proof"]["@context"] == unsigned["@context"]
+    checks = ours["verify_proofs"](signed, resolver=ours["Resolver"](), expected_controller=did)
+    assert [(c.verified, c.problem) for c in checks] == [(True, None)]
+    # Ed25519 is deterministic: the same key, document and options give the same proof.
+    our_key = ours["KeyPair"].from_secret_multibase(multikey_pair(key)[0])
+    mine = ours["add_proof"](unsigned, our_key.signer(), created=SIGNED_AT,
+                             cryptosuite="eddsa-jcs-2022")
+    assert mine == signed
+    signed["credentialSubject"]["achievement"]["name"] += " (edited)"
+    checks = ours["verify_proofs"](signed, resolver=ours["Resolver"](), expected_controller=did)
+    assert [(c.verified, c.problem) for c in checks] == [(False, "signature-mismatch")]
+
+
+def test_mixed_rdfc_and_jcs_proof_set_verifies_on_both_sides(ours):
+    key = Ed25519PrivateKey.generate()
+    did = did_key_of(key)
+    rdfc = js_sign(ours["make_credential"](issuer_id=did), key, did,
+                   created="2025-10-06T09:30:00Z")
+    our_key = ours["KeyPair"].from_secret_multibase(multikey_pair(key)[0])
+    both = ours["add_proof"](rdfc, our_key.signer(), created=SIGNED_AT,
+                             cryptosuite="eddsa-jcs-2022")
+    assert [p["cryptosuite"] for p in both["proof"]] == ["eddsa-rdfc-2022", "eddsa-jcs-2022"]
+    result = js_verify(both, now=_now_for(both))
+    assert result["allProofsVerified"] is True, result["errors"]
+    checks = ours["verify_proofs"](both, resolver=ours["Resolver"](), expected_controller=did)
+    assert [c.verified for c in checks] == [True, True]

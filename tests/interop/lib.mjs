@@ -1,6 +1,6 @@
 /*
  * Shared plumbing for the interop scripts: JSON over stdin/stdout, the OFFLINE document
- * loader, key import and the Digital Bazaar suite.
+ * loader, key import and the Digital Bazaar suites (eddsa-rdfc-2022 and eddsa-jcs-2022).
  *
  * The loader never touches the network. It serves, in this order:
  *   1. documents the caller passed in (`documents`: {url: document}) — DID/controller
@@ -17,6 +17,10 @@ import {fileURLToPath, pathToFileURL} from 'node:url';
 
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {
+  createSignCryptosuite as eddsaJcs2022Sign,
+  createVerifyCryptosuite as eddsaJcs2022Verify
+} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -193,18 +197,31 @@ export function makeDocumentLoader({documents = {}, contexts = bundledContexts()
   };
 }
 
-/** An eddsa-rdfc-2022 DataIntegrityProof suite for verifying. */
+export const CRYPTOSUITES = ['eddsa-rdfc-2022', 'eddsa-jcs-2022'];
+
+/**
+ * The DataIntegrityProof suites for verifying: eddsa-rdfc-2022, then eddsa-jcs-2022
+ * (jsonld-signatures picks, for each proof, the suite whose cryptosuite the proof names).
+ */
 export function verifySuite() {
-  return new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
+  return [
+    new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
+    new DataIntegrityProof({cryptosuite: eddsaJcs2022Verify()})
+  ];
 }
 
 /**
- * An eddsa-rdfc-2022 DataIntegrityProof suite that signs with the given Multikey pair.
+ * A DataIntegrityProof suite that signs with the given Multikey pair, with `cryptosuite`
+ * eddsa-rdfc-2022 (the default) or eddsa-jcs-2022.
  * The verification method id is `controller#publicKeyMultibase` unless given.
  */
 export async function signSuite({
-  secretKeyMultibase, publicKeyMultibase, controller, verificationMethod, created
+  secretKeyMultibase, publicKeyMultibase, controller, verificationMethod, created,
+  cryptosuite = 'eddsa-rdfc-2022'
 }) {
+  if(!CRYPTOSUITES.includes(cryptosuite)) {
+    throw new TypeError(`"cryptosuite" must be one of ${CRYPTOSUITES.join(', ')}`);
+  }
   for(const [name, value] of Object.entries(
     {secretKeyMultibase, publicKeyMultibase, controller})) {
     if(typeof value !== 'string' || !value) {
@@ -222,7 +239,7 @@ export async function signSuite({
   return new DataIntegrityProof({
     signer: keyPair.signer(),
     date: created,
-    cryptosuite: eddsaRdfc2022
+    cryptosuite: cryptosuite === 'eddsa-jcs-2022' ? eddsaJcs2022Sign() : eddsaRdfc2022
   });
 }
 

@@ -1,9 +1,11 @@
 /*
- * Sign one credential with the Digital Bazaar stack (@digitalbazaar/vc issue, eddsa-rdfc-2022
- * DataIntegrityProof, proofPurpose assertionMethod), fully offline.
+ * Sign one credential with the Digital Bazaar stack (@digitalbazaar/vc issue,
+ * DataIntegrityProof with eddsa-rdfc-2022 or eddsa-jcs-2022, proofPurpose assertionMethod),
+ * fully offline.
  *
  * stdin:  {credential, secretKeyMultibase, publicKeyMultibase, controller,
  *          created?: ISO date, verificationMethod?: id (default controller#publicKeyMultibase),
+ *          cryptosuite?: "eddsa-rdfc-2022" (default) | "eddsa-jcs-2022",
  *          documents?: {url: doc}}
  * stdout: the signed credential
  *

@@ -1,6 +1,7 @@
 /*
  * Verify one credential with the Digital Bazaar stack (@digitalbazaar/vc verifyCredential,
- * DataIntegrityProof + eddsa-rdfc-2022), fully offline.
+ * DataIntegrityProof + eddsa-rdfc-2022 or eddsa-jcs-2022, chosen by each proof's
+ * cryptosuite), fully offline.
  *
  * stdin:  {credential, documents?: {url: doc}, now?: ISO date, checkIssuer?: bool (true),
  *          checkStatus?: bool (true)}
