@@ -9,6 +9,7 @@ every structural defect is reported as a :class:`BakingError` saying what and wh
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import struct
@@ -191,6 +192,10 @@ def _parse_itxt(chunk: _Chunk, max_bytes: int) -> str:
             raise BakingError(f"{where} holds corrupt compressed text: {exc}") from exc
         if len(inflated) > max_bytes or inflater.unconsumed_tail:
             raise InputTooLargeError(f"{where} inflates beyond the {max_bytes}-byte limit")
+        if not inflater.eof:
+            # A cut zlib stream still inflates to a prefix: refuse it rather than read part of
+            # a credential (its end, or its checksum, is missing).
+            raise BakingError(f"{where} holds truncated compressed text")
         text = inflated
     elif flag != 0:
         raise BakingError(f"{where} has an invalid compression flag {flag}")
@@ -249,19 +254,95 @@ def unbake_png(png: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> Credential:
 # --- SVG ------------------------------------------------------------------------------------
 
 
-def _parse_svg(svg: bytes | str, max_bytes: int) -> Document:
+# Byte order marks of the encodings an SVG may come in besides UTF-8. UTF-32 first: its
+# little-endian mark starts with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def xml_head(data: bytes, size: int = 512) -> bytes:
+    """The first ``size`` bytes of ``data`` as UTF-8, for sniffing: text in UTF-16 or UTF-32
+    (with a byte order mark) is transcoded, a UTF-8 mark and leading white space dropped."""
+    head = bytes(data[: size * 4])
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            head = head.decode(codec, errors="ignore").encode("utf-8")
+            break
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:size]
+
+
+_XML_DECLARED_ENCODING = re.compile(
+    rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']*)["']""", re.ASCII
+)
+# Codecs Python knows that are not character sets: they rewrite text (escapes, IDNA…), so they
+# make no sense in an XML declaration, and expat would run them on every byte of the image.
+_NOT_CHARSETS = frozenset(
+    {"unicode-escape", "raw-unicode-escape", "punycode", "idna", "undefined", "utf-7"}
+)
+
+
+def _check_declared_encoding(data: bytes) -> None:
+    """Refuse, as a BakingError, an XML declaration naming an encoding that cannot be read.
+
+    Expat reads UTF-8, UTF-16, ISO-8859-1 and US-ASCII itself; for any other name it asks
+    Python's codecs, which raise LookupError for an unknown name (or a binary codec like zip).
+    """
+    found = _XML_DECLARED_ENCODING.match(data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n"))
+    if not found:
+        return
+    name = found.group(1).decode("ascii", errors="replace")
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        raise BakingError(
+            f"not an SVG image: its XML declaration names an unknown encoding {name!r}"
+        ) from None
+    if not codec._is_text_encoding or codec.name in _NOT_CHARSETS:  # type: ignore[attr-defined]
+        raise BakingError(
+            f"not an SVG image: its XML declaration names {name!r}, which is not a "
+            "character encoding"
+        )
+
+
+def _svg_source(svg: bytes | str, max_bytes: int) -> bytes | str:
+    """What to hand the XML parser: bytes as they are, text (given as str, or bytes with a
+    UTF-16/UTF-32 byte order mark) as a str, whose XML declaration then names no encoding."""
     if isinstance(svg, str):
-        data = svg.encode("utf-8")
-    elif isinstance(svg, bytes | bytearray | memoryview):
-        data = bytes(svg)
-    else:
+        try:
+            size = len(svg.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            raise BakingError(f"not an SVG image: the text is not Unicode ({exc})") from exc
+        if size > max_bytes:
+            raise InputTooLargeError(
+                f"SVG image of {size} bytes exceeds the {max_bytes}-byte limit", size=size
+            )
+        return svg
+    if not isinstance(svg, bytes | bytearray | memoryview):
         raise BakingError(f"SVG must be bytes or str, got {type(svg).__name__}")
+    data = bytes(svg)
     _check_size(data, max_bytes, "SVG image")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            # Expat reads UTF-16 but not UTF-32; decoding here treats both the same way.
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise BakingError(f"not an SVG image: the text is not {codec} ({exc})") from exc
+    _check_declared_encoding(data)
+    return data
+
+
+def _parse_svg(svg: bytes | str, max_bytes: int) -> Document:
+    source = _svg_source(svg, max_bytes)
     try:
         # Entity declarations (billion laughs, XXE) and external references are refused; a
         # plain DOCTYPE, common in exported SVG files, is allowed.
         document = defusedxml.minidom.parseString(
-            data, forbid_dtd=False, forbid_entities=True, forbid_external=True
+            source, forbid_dtd=False, forbid_entities=True, forbid_external=True
         )
     except defusedxml.EntitiesForbidden as exc:
         raise BakingError(
@@ -271,6 +352,12 @@ def _parse_svg(svg: bytes | str, max_bytes: int) -> Document:
         raise BakingError(f"SVG refused: {exc}") from exc
     except ExpatError as exc:
         raise BakingError(f"not an SVG image: XML is not well-formed ({exc})") from exc
+    except LookupError as exc:
+        # Expat asks Python for a codec it does not know itself: an unknown name, or one that
+        # is not a text encoding (rot13, base64, zip…).
+        raise BakingError(
+            f"not an SVG image: its XML declaration names an encoding that cannot be read ({exc})"
+        ) from exc
     except (ValueError, UnicodeError) as exc:
         raise BakingError(f"not an SVG image: {exc}") from exc
     root = document.documentElement
@@ -373,7 +460,6 @@ def unbake(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> Credential:
     data = bytes(data)
     if data.startswith(PNG_SIGNATURE):
         return unbake_png(data, max_bytes=max_bytes)
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
+    if xml_head(data).startswith(b"<"):
         return unbake_svg(data, max_bytes=max_bytes)
     raise BakingError("image is neither a PNG nor an SVG")

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from . import baking, schema
+from . import baking, related_resource, schema
 from .bound_form import unbound_reason
 from .data_integrity import ProofCheck, verify_proofs
 from .errors import CredentialsError, EncodingError, InputTooLargeError, MalformedInputError
@@ -190,6 +190,14 @@ def _parse(data: bytes | str | Mapping[str, Any]) -> tuple[str, dict | str]:
     if isinstance(data, Mapping):
         _check_depth(data)
         return "json", dict(data)
+    if isinstance(data, bytearray | memoryview):
+        data = bytes(data)
+    if not isinstance(data, bytes | str):
+        # A presentation may carry anything as a "credential": a number, null, a list…
+        kind = "null" if data is None else type(data).__name__
+        raise MalformedInputError(
+            f"expected a credential (a JSON object, a VC-JWT or a baked image), got {kind}"
+        )
     if len(data) > MAX_INPUT_BYTES:
         raise InputTooLargeError(
             f"input is {len(data)} bytes; the limit is {MAX_INPUT_BYTES} bytes"
@@ -197,7 +205,8 @@ def _parse(data: bytes | str | Mapping[str, Any]) -> tuple[str, dict | str]:
     if isinstance(data, bytes):
         if data.startswith(b"\x89PNG\r\n\x1a\n"):
             return "png", _baked(baking.unbake_png(data))
-        head = data.lstrip()[:256].lower()
+        # xml_head: a UTF-16 or UTF-32 SVG (as some editors export) is an SVG too.
+        head = baking.xml_head(data, 256).lower()
         if head.startswith((b"<?xml", b"<svg", b"<!--")) or b"<svg" in head:
             return "svg", _baked(baking.unbake_svg(data))
         try:
@@ -480,6 +489,7 @@ def _check_common(
     if validity:
         _check_validity(credential, report, ctx)
     _check_status(credential, report, ctx)
+    related_resource.report_on(credential, ctx.loader, report)
     _check_endorsements(credential, report, ctx)
 
 
