@@ -7,13 +7,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, g, request
-from flask_login import current_user
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user, logout_user, user_logged_in
 
+from .clock import utcnow
 from .db import db
 from .errors import AuthenticationRequired
 from .extensions import login_manager
 from .models import User
+from .services import login_sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +24,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    user_logged_in.connect(_open_login_session)  # once per process: connecting is idempotent
 
     @app.before_request
     def _forget_previous_user() -> None:
@@ -30,19 +33,50 @@ def init_app(app: Flask) -> None:
         # app context pushed around requests. A user must never carry over to a later request.
         g.pop("_login_user", None)
         g.pop("api_user", None)
+        g.pop("login_session_token", None)
 
     @login_manager.user_loader
     def _load(session_id: str) -> User | None:
-        # The session id carries the user's session_version: bumping it (password change,
-        # "log out everywhere") ends every session at once.
-        user_id, _, version = session_id.partition(":")
+        # The session id is "<user>:<session_version>:<login session secret>". Bumping the
+        # version (password change, "log out everywhere") ends every session of the user at
+        # once; deleting the login session's row (logout) ends this one, copies included.
+        user_id, _, rest = session_id.partition(":")
+        version, _, token = rest.partition(":")
         try:
             user = db.session.get(User, uuid.UUID(user_id))
         except ValueError:
             return None
         if user is None or not user.is_active or str(user.session_version) != version:
             return None
+        if not login_sessions.is_open(db.session, user, token, now=utcnow(),
+                                      idle=current_app.permanent_session_lifetime):
+            return None
+        g.login_session_token = token  # for log_out, and for a new login to replace it
         return user
+
+
+def _open_login_session(sender: Any, user: User, **extra: Any) -> None:
+    """On every ``login_user`` (password, email link, invitation, password change): a new
+    server-side login session, whose secret is added to the user id in the session cookie.
+
+    A signal rather than a wrapper so that no call of ``login_user`` can forget it. When this
+    request came with a session (a password change), that one ends: the cookie is replaced.
+    """
+    previous = g.pop("login_session_token", None)
+    if previous:
+        login_sessions.end(db.session, previous)
+    token = login_sessions.start(db.session, user, now=utcnow(),
+                                 idle=current_app.permanent_session_lifetime)
+    g.login_session_token = token
+    session["_user_id"] = f"{user.get_id()}:{token}"
+
+
+def log_out() -> None:
+    """End this browser's login session on the server too, then forget it in the cookie."""
+    token = g.pop("login_session_token", None)
+    if token:
+        login_sessions.end(db.session, token)
+    logout_user()
 
 
 def api_user() -> User:

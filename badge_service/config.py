@@ -67,6 +67,9 @@ SETTINGS: dict[str, Setting] = {
     "SESSION_COOKIE_SECURE": Setting(bool, None, "default: on when PUBLIC_BASE_URL is https"),
     "LOGIN_LINK_MINUTES": Setting(int, 30, "validity of one-time login links"),
     "PASSWORD_RESET_MINUTES": Setting(int, 60, "validity of password reset links"),
+    "LOGIN_FAILURES_PER_IP": Setting(int, 50, "failed password logins allowed from one client "
+                                     "address within 15 minutes, over all accounts; then "
+                                     "that address must wait (or log in by email link)"),
     "PAGE_SIZE": Setting(int, 50, "default page size of API lists"),
     "MAX_PAGE_SIZE": Setting(int, 500, "largest page size of API lists"),
     "TRUSTED_PROXIES": Setting(int, 0, "number of reverse proxies in front of the service "
@@ -156,7 +159,8 @@ def _validate(config: dict[str, Any]) -> None:
     if not 14 <= config["KEY_SCRYPT_LOG_N"] <= 22:
         raise ConfigError("KEY_SCRYPT_LOG_N must be between 14 and 22")
     for name in ("MAX_UPLOAD_BYTES", "MAX_IMPORT_BYTES", "PAGE_SIZE", "MAX_PAGE_SIZE",
-                 "SMTP_PORT", "SMTP_TIMEOUT", "LOGIN_LINK_MINUTES", "PASSWORD_RESET_MINUTES"):
+                 "SMTP_PORT", "SMTP_TIMEOUT", "LOGIN_LINK_MINUTES", "PASSWORD_RESET_MINUTES",
+                 "LOGIN_FAILURES_PER_IP"):
         if config[name] <= 0:
             raise ConfigError(f"{name} must be positive")
     _require_deployment_secrets(config)

@@ -1,4 +1,5 @@
-"""People and what they may do: users, roles, API tokens and one-time email tokens."""
+"""People and what they may do: users, login sessions, roles, API tokens and one-time email
+tokens."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class User(UUIDPrimaryKey, db.Model):
         return False
 
     def get_id(self) -> str:
+        # auth.py appends the browser's login session secret (see LoginSession).
         return f"{self.id}:{self.session_version}"
 
 
@@ -114,3 +116,19 @@ class LoginFailure(UUIDPrimaryKey, db.Model):
     #: The client's address as the application sees it (see the README on proxies).
     ip: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginSession(UUIDPrimaryKey, db.Model):
+    """One logged-in browser. Session cookies are signed but stored by the browser, so a copy
+    would outlive a logout; the cookie only works while its row exists (logout deletes it)."""
+
+    __tablename__ = "login_session"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    #: SHA-256 of the secret kept in the cookie, like API and email tokens.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    #: Updated at most hourly; sessions idle longer than the cookie lifetime are pruned.
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)

@@ -37,7 +37,8 @@ PURPOSE_TRAINER_INVITATION = "trainer-invitation"
 LANGUAGES = ("fr", "en")
 
 #: Brute-force throttle of password logins: at most this many failures within the window, per
-#: typed email address (whether or not it has an account) and per client address.
+#: typed email address (whether or not it has an account) and per client address (the web
+#: layer passes the configured LOGIN_FAILURES_PER_IP; this is the default).
 LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_FAILURES_PER_ACCOUNT = 5
 LOGIN_FAILURES_PER_IP = 50
@@ -170,13 +171,18 @@ def _wait(oldest: datetime | None, now: datetime) -> int:
 
 
 def check_login_throttle(session: Session, email: str, ip: str | None, *,
-                         now: datetime) -> None:
-    """Refuse (429) while the address or the client has too many recent failures."""
+                         now: datetime, ip_limit: int | None = None) -> None:
+    """Refuse (429) while the address or the client has too many recent failures.
+
+    The client limit is what stops password spraying (one guess at each of many accounts),
+    which the per-account limit never sees.
+    """
     since = now - LOGIN_WINDOW
     checks = [(LoginFailure.email == _login_key(email), LOGIN_FAILURES_PER_ACCOUNT,
                "too many failed logins for this account")]
     if ip:
-        checks.append((LoginFailure.ip == ip, LOGIN_FAILURES_PER_IP,
+        checks.append((LoginFailure.ip == ip[:64],
+                       LOGIN_FAILURES_PER_IP if ip_limit is None else ip_limit,
                        "too many failed logins from your network"))
     for condition, limit, reason in checks:
         count, oldest = session.execute(
@@ -200,14 +206,14 @@ def record_login_failure(session: Session, email: str, ip: str | None, *,
 
 
 def authenticate(session: Session, email: str, password: str, *, now: datetime,
-                 ip: str | None = None) -> User:
+                 ip: str | None = None, ip_limit: int | None = None) -> User:
     """The user with these credentials, or an error that does not say which part was wrong.
 
     A failure is recorded for the throttle (the caller must keep it although it answers with
     an error: see ``transactions.commit_even_on_error``); a success clears the account's
     failures. While throttled, no password is checked at all.
     """
-    check_login_throttle(session, email, ip, now=now)
+    check_login_throttle(session, email, ip, now=now, ip_limit=ip_limit)
     user = find_user_by_email(session, email)
     ok = security.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:

@@ -16,13 +16,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
-from .. import mail, transactions
+from .. import auth, mail, transactions
 from ..clock import utcnow
 from ..db import db
 from ..errors import AuthenticationRequired, ServiceError
-from ..services import accounts
+from ..services import accounts, link_messages, login_sessions
 from .forms import flash_error
 
 bp = Blueprint("auth", __name__)
@@ -46,8 +46,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.dashboard")
 
 
-def _login_page(status: int = 200) -> Any:
-    return render_template("auth/login.html", email=request.form.get("email", "")), status
+def _login_page(status: int = 200, *, throttled: bool = False) -> Any:
+    return render_template("auth/login.html", email=request.form.get("email", ""),
+                           throttled=throttled), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -58,10 +59,14 @@ def login() -> Any:
         try:
             user = accounts.authenticate(db.session, request.form.get("email", ""),
                                          request.form.get("password", ""), now=utcnow(),
-                                         ip=request.remote_addr)
+                                         # Behind BADGE_TRUSTED_PROXIES, ProxyFix has put the
+                                         # client's address here; otherwise X-Forwarded-For
+                                         # is ignored, so it cannot be forged to dodge this.
+                                         ip=request.remote_addr,
+                                         ip_limit=current_app.config["LOGIN_FAILURES_PER_IP"])
         except accounts.TooManyAttempts as exc:
             flash(exc.detail[0].upper() + exc.detail[1:] + ".", "error")
-            response = make_response(_login_page(exc.status))
+            response = make_response(_login_page(exc.status, throttled=True))
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
         except AuthenticationRequired as exc:
@@ -77,16 +82,18 @@ def login() -> Any:
 @login_required
 def logout() -> Any:
     if request.form.get("everywhere"):
-        accounts.end_all_sessions(db.session, current_user._get_current_object())
+        user = current_user._get_current_object()
+        accounts.end_all_sessions(db.session, user)
+        login_sessions.end_all(db.session, user)
         message = "You are logged out on every device."
     else:
         message = "You are logged out."
-    logout_user()
+    auth.log_out()  # a copy of this session's cookie stops working too
     flash(message, "info")
     return redirect(url_for("main.index"))
 
 
-def _send_link(purpose: str, endpoint: str, minutes: int, subject: str, intro: str) -> int:
+def _send_link(purpose: str, endpoint: str, minutes: int) -> int:
     try:
         found = accounts.request_email_link(db.session, request.form.get("email", ""), purpose,
                                             now=utcnow(), lifetime=timedelta(minutes=minutes))
@@ -96,11 +103,8 @@ def _send_link(purpose: str, endpoint: str, minutes: int, subject: str, intro: s
     if found is not None:
         user, token = found
         link = current_app.config["PUBLIC_BASE_URL"] + url_for(endpoint, token=token)
-        mail.send(user.email, subject,
-                  f"Hello {user.display_name},\n\n{intro}\n\n{link}\n\n"
-                  f"This link works once, for {minutes} minutes. "
-                  "If you did not ask for it, ignore this message.",
-                  display_name=user.display_name)
+        _, subject, body = link_messages.link_message(user, purpose, link, minutes)
+        mail.send(user.email, subject, body, display_name=user.display_name)
     flash(SENT, "info")
     return 200
 
@@ -110,8 +114,7 @@ def request_login_link() -> Any:
     status = 200
     if request.method == "POST":
         status = _send_link(accounts.PURPOSE_LOGIN_LINK, "auth.login_with_link",
-                            current_app.config["LOGIN_LINK_MINUTES"],
-                            "Your login link — badge_service", "Open this link to log in:")
+                            current_app.config["LOGIN_LINK_MINUTES"])
     return render_template("auth/login_link.html"), status
 
 
@@ -123,6 +126,9 @@ def _link_problem(exc: ServiceError, template: str) -> Any:
 @bp.route("/login/link/<token>", methods=["GET", "POST"])
 def login_with_link(token: str) -> Any:
     # GET only shows a button: mail scanners that prefetch links must not spend the token.
+    # The password throttle is not consulted: a link proves the mailbox, not a guess, and is
+    # how someone locked out by another's guessing gets in (their failures are kept, so the
+    # guessing stays throttled).
     if request.method == "POST":
         try:
             user = accounts.consume_email_token(db.session, token, accounts.PURPOSE_LOGIN_LINK,
@@ -145,9 +151,7 @@ def forgot_password() -> Any:
     status = 200
     if request.method == "POST":
         status = _send_link(accounts.PURPOSE_PASSWORD_RESET, "auth.reset_password",
-                            current_app.config["PASSWORD_RESET_MINUTES"],
-                            "Reset your password — badge_service",
-                            "Open this link to choose a new password:")
+                            current_app.config["PASSWORD_RESET_MINUTES"])
     return render_template("auth/forgot.html"), status
 
 
@@ -155,7 +159,7 @@ def forgot_password() -> Any:
 def reset_password(token: str) -> Any:
     if request.method == "POST":
         try:
-            accounts.set_password_with_token(
+            user = accounts.set_password_with_token(
                 db.session, token, accounts.PURPOSE_PASSWORD_RESET,
                 request.form.get("password", ""), request.form.get("confirm", ""), now=utcnow())
         except AuthenticationRequired as exc:
@@ -163,6 +167,7 @@ def reset_password(token: str) -> Any:
         except ServiceError as exc:
             flash_error(exc)
             return render_template("auth/reset.html", token=token), exc.status
+        login_sessions.end_all(db.session, user)
         flash("Your password is changed and your other sessions are closed. Log in with it.",
               "info")
         return redirect(url_for("auth.login"))
@@ -186,7 +191,8 @@ def change_password() -> Any:
         except ServiceError as exc:
             flash_error(exc)
             return render_template("auth/change_password.html"), exc.status
-        login_user(user)  # the session version changed; keep this session
+        login_sessions.end_all(db.session, user)
+        login_user(user)  # the session version changed; this browser gets a new session
         flash("Your password is changed; your other sessions are logged out.", "info")
         return redirect(url_for("main.dashboard"))
     return render_template("auth/change_password.html")
