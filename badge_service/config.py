@@ -63,6 +63,10 @@ SETTINGS: dict[str, Setting] = {
     "UPLOAD_DIR": Setting(str, None, "uploaded images; default instance/uploads"),
     "MAX_UPLOAD_BYTES": Setting(int, 2 * 1024 * 1024, "largest accepted upload"),
     "MAX_IMPORT_BYTES": Setting(int, 10 * 1024 * 1024, "largest accepted import file"),
+    "BADGE_IMAGE_MAX_PIXELS": Setting(int, 4096 * 4096, "largest accepted badge/issuer PNG in "
+                                      "pixels (width × height, read from its header before "
+                                      "decoding); default 4096×4096, at most 89,478,485 "
+                                      "(Pillow's decompression-bomb limit)"),
     "DEFAULT_LANGUAGE": Setting(str, "fr", "'fr' or 'en'"),
     "SESSION_COOKIE_SECURE": Setting(bool, None, "default: on when PUBLIC_BASE_URL is https"),
     "LOGIN_LINK_MINUTES": Setting(int, 30, "validity of one-time login links"),
@@ -163,6 +167,9 @@ def _validate(config: dict[str, Any]) -> None:
                  "LOGIN_FAILURES_PER_IP"):
         if config[name] <= 0:
             raise ConfigError(f"{name} must be positive")
+    if not 1 <= config["BADGE_IMAGE_MAX_PIXELS"] <= 89_478_485:
+        # Above Pillow's Image.MAX_IMAGE_PIXELS, its decoder would refuse what we accepted.
+        raise ConfigError("BADGE_IMAGE_MAX_PIXELS must be between 1 and 89478485")
     _require_deployment_secrets(config)
 
 

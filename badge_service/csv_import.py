@@ -22,6 +22,9 @@ What it accepts, and why:
   unknown columns are reported (the importer decides whether to warn) and ignored; empty header
   cells are ignored; two columns meaning the same thing are an error.
 - **Blank lines** (or lines of delimiters only, as spreadsheets append) are skipped.
+- **Field count**: every other record has exactly as many fields as the header (the header's
+  trailing empty cells may be left out); a shorter or longer one is a malformed row, reported
+  with its line — never padded or cut.
 - **Size**: at most ``max_bytes`` bytes (the service passes ``MAX_IMPORT_BYTES``) and
   ``max_rows`` records, checked before parsing.
 
@@ -213,8 +216,9 @@ def read_csv(data: bytes, *, columns: Mapping[str, Collection[str]],
     ``columns`` maps each canonical name to its accepted aliases (the canonical name itself is
     always accepted; aliases are compared after :func:`normalise_header`). Raises
     ValidationFailed listing every structural problem it can find (missing columns, a record
-    with too many fields, a quote never closed — reading stops at the latter, since nothing
-    after it can be trusted); the row values themselves are not validated here.
+    with more or fewer fields than the header, a quote never closed — reading stops at the
+    latter, since nothing after it can be trusted); the row values themselves are not validated
+    here.
     """
     text, had_bom = decode(data, max_bytes=max_bytes)
     first_line = text.splitlines()[0] if text else ""
@@ -282,15 +286,25 @@ def read_csv(data: bytes, *, columns: Mapping[str, Collection[str]],
         errors.insert(0, FieldError(detail, field="header", row=header_line))
         raise ValidationFailed(f"the file's header is not usable: {detail}", errors)
 
+    # Every record must have the header's fields: a short one is as malformed as a long one (a
+    # lost delimiter or quote shifts the values into the wrong columns), so it is reported with
+    # its line, never padded with empty values. The only slack is the header's own trailing
+    # empty cells (a spreadsheet's used range), which name no column.
+    named_width = max((i + 1 for i, cell in enumerate(header) if cell.strip()), default=0)
     rows: list[CsvRow] = []
     for line, record in records[1:]:
-        if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+        if len(record) > len(header):
             errors.append(FieldError(
                 f"{len(record)} fields but the header has {len(header)}: a value containing "
                 f"{delimiter!r} must be enclosed in quotes", row=line))
             continue
-        values = {name: (record[index] if index < len(record) else "")
-                  for name, index in found.items()}
+        if len(record) < named_width:
+            errors.append(FieldError(
+                f"only {len(record)} field{'s' if len(record) != 1 else ''} but the header has "
+                f"{named_width}: every row needs one value (possibly empty) per column, "
+                f"separated by {delimiter!r}", row=line))
+            continue
+        values = {name: record[index] for name, index in found.items()}
         rows.append(CsvRow(line, values))
     if errors:
         raise ValidationFailed(

@@ -48,6 +48,10 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 XMLNS_NS = "http://www.w3.org/2000/xmlns/"
 #: Larger images are refused: browsers decode them in full, and badges are small.
 MAX_DIMENSION = 10_000
+#: Default of the BADGE_IMAGE_MAX_PIXELS setting: a 4096×4096 image (64 MiB once decoded as
+#: RGBA), far above any badge (Open Badges images are typically 400–1024 px square) yet below
+#: Pillow's own decompression-bomb threshold, so a decoder never sees a bigger image from us.
+DEFAULT_MAX_PIXELS = 4096 * 4096
 #: Deeper SVG trees are refused (real drawings are shallow; serialising is recursive).
 MAX_SVG_DEPTH = 200
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
@@ -112,16 +116,33 @@ def read_limited(stream: IO[bytes], max_bytes: int, field_name: str = "image") -
 # --- checking --------------------------------------------------------------------------------
 
 
-def check_image(data: bytes, *, max_bytes: int, field_name: str = "image") -> CheckedImage:
+def configured_max_pixels() -> int:
+    """The BADGE_IMAGE_MAX_PIXELS setting of the running app (the default outside one).
+
+    Read here rather than passed by each route, so no upload door can forget the limit."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return int(current_app.config.get("BADGE_IMAGE_MAX_PIXELS") or DEFAULT_MAX_PIXELS)
+    return DEFAULT_MAX_PIXELS
+
+
+def check_image(data: bytes, *, max_bytes: int, field_name: str = "image",
+                max_pixels: int | None = None) -> CheckedImage:
     """The image to store, or an error naming the field: 413 too large, 415 neither PNG nor
-    SVG, 422 a broken or unacceptable PNG/SVG."""
+    SVG, 422 a broken or unacceptable PNG/SVG (including a PNG whose header declares more than
+    ``max_pixels`` pixels — default: :func:`configured_max_pixels` — refused from the header,
+    before any decoding: a few kB of compressed zeros can declare gigabytes of pixels)."""
+    if max_pixels is None:
+        max_pixels = configured_max_pixels()
     if len(data) > max_bytes:
         raise PayloadTooLarge(f"the file is larger than the limit of {max_bytes} bytes",
                               [FieldError(f"larger than {max_bytes} bytes", field=field_name)])
     if not data:
         raise _invalid("the file is empty", field_name)
     if data.startswith(PNG_SIGNATURE):
-        width, height = _check_png(data, field_name)
+        width, height = _check_png(data, field_name, max_pixels)
+        _check_with_pillow(data, width, height, max_pixels, field_name)
         return CheckedImage(data, "png", width, height)
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
@@ -132,7 +153,38 @@ def check_image(data: bytes, *, max_bytes: int, field_name: str = "image") -> Ch
                     field=field_name)])
 
 
-def _check_png(data: bytes, field_name: str) -> tuple[int, int]:
+def _too_many_pixels(width: int, height: int, max_pixels: int,
+                     field_name: str) -> ValidationFailed:
+    return _invalid(f"the PNG is {width}×{height} pixels ({width * height / 1e6:.1f} megapixels);"
+                    f" at most {max_pixels:,} pixels ({max_pixels / 1e6:.1f} megapixels) are "
+                    f"accepted — save a smaller image", field_name)
+
+
+def _check_with_pillow(data: bytes, width: int, height: int, max_pixels: int,
+                       field_name: str) -> None:
+    """A second reading of the header by a real decoder, which must agree with ours.
+
+    ``Image.open`` reads the header only (no pixel data is decoded). Pillow's own
+    decompression-bomb guard (``Image.MAX_IMAGE_PIXELS``, process-wide, left as it is) raises
+    DecompressionBombError — or, where warnings are errors, DecompressionBombWarning — before
+    anything is decoded; both mean "too many pixels" here.
+    """
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            size = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(width, height, max_pixels, field_name) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise _invalid("the PNG cannot be read by an image decoder", field_name) from None
+    if size != (width, height) or size[0] * size[1] > max_pixels:
+        raise _invalid("the PNG header cannot be read consistently", field_name)
+
+
+def _check_png(data: bytes, field_name: str, max_pixels: int) -> tuple[int, int]:
     offset = len(PNG_SIGNATURE)
     seen_idat = False
     width = height = 0
@@ -156,6 +208,10 @@ def _check_png(data: bytes, field_name: str) -> tuple[int, int]:
                 raise _invalid("the PNG does not start with a valid IHDR header", field_name)
             width, height, depth, colour, compression, filtering, interlace = struct.unpack(
                 ">IIBBBBB", body)
+            # The pixel count decides the decoded size, whatever the file's size: checked
+            # first, from the header alone.
+            if width * height > max_pixels:
+                raise _too_many_pixels(width, height, max_pixels, field_name)
             if not (1 <= width <= MAX_DIMENSION and 1 <= height <= MAX_DIMENSION):
                 raise _invalid(f"the PNG is {width}×{height} pixels; each side must be 1 to "
                                f"{MAX_DIMENSION}", field_name)
@@ -315,9 +371,10 @@ def store(checked: CheckedImage, upload_dir: str | os.PathLike[str]) -> StoredIm
 
 
 def store_image(data: bytes, *, upload_dir: str | os.PathLike[str], max_bytes: int,
-                field_name: str = "image") -> StoredImage:
+                field_name: str = "image", max_pixels: int | None = None) -> StoredImage:
     """Check (see :func:`check_image`) then store; returns the stored file's name."""
-    return store(check_image(data, max_bytes=max_bytes, field_name=field_name), upload_dir)
+    return store(check_image(data, max_bytes=max_bytes, field_name=field_name,
+                             max_pixels=max_pixels), upload_dir)
 
 
 def path_of(upload_dir: str | os.PathLike[str], name: str) -> Path | None:

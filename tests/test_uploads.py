@@ -233,3 +233,39 @@ def test_served_with_safe_headers(app, client):
     assert client.get("/uploads/" + "0" * 64 + ".png").status_code == 404
     assert client.get("/uploads/..%2Fsecret_key").status_code == 404
     assert client.get("/uploads/secret_key").status_code == 404
+
+
+def test_a_png_declaring_too_many_pixels_is_refused_from_its_header(monkeypatch):
+    # 20000×20000 declared, a few bytes of image data: decoding it would need 1.6 GB. The
+    # refusal comes from the header; no decoder is even opened.
+    from PIL import Image
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("the image was opened for decoding")
+
+    monkeypatch.setattr(Image, "open", no_decoding)
+    with pytest.raises(ValidationFailed) as caught:
+        uploads.check_image(_png(width=20_000, height=20_000), max_bytes=LIMIT)
+    assert caught.value.errors[0].message.startswith(
+        "the PNG is 20000×20000 pixels (400.0 megapixels); at most 16,777,216 pixels")
+    # Within each side's limit, still too many pixels for the default (4096×4096).
+    with pytest.raises(ValidationFailed, match="5000×5000 pixels"):
+        uploads.check_image(_png(width=5000, height=5000), max_bytes=LIMIT)
+
+
+def test_the_pixel_limit_is_the_badge_image_max_pixels_setting(app):
+    assert app.config["BADGE_IMAGE_MAX_PIXELS"] == uploads.DEFAULT_MAX_PIXELS == 4096 * 4096
+    assert uploads.check_image(_png(width=4096, height=4096), max_bytes=LIMIT).width == 4096
+    app.config["BADGE_IMAGE_MAX_PIXELS"] = 100 * 100
+    with app.app_context():
+        with pytest.raises(ValidationFailed, match="at most 10,000 pixels"):
+            uploads.check_image(_png(width=101, height=100), max_bytes=LIMIT)
+        assert uploads.check_image(_png(width=100, height=100), max_bytes=LIMIT).width == 100
+
+
+def test_pillows_decompression_bomb_guard_is_handled(monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10)  # refuses above 2×10 pixels
+    with pytest.raises(ValidationFailed, match="5×5 pixels"):
+        uploads.check_image(_png(width=5, height=5), max_bytes=LIMIT, max_pixels=100)

@@ -60,10 +60,12 @@ class CohortOut(BaseModel):
         default=None, description="counts by status; only for those who manage the cohort")
 
 
+# Names carry no max_length here: the service applies the shared name rule (NFC first, then
+# the limit), so a decomposed name is counted as stored and every door refuses with one message.
 class MemberIn(Strict):
     email: str = Field(max_length=320)
-    given_name: str = Field(max_length=200)
-    family_name: str = Field(max_length=200)
+    given_name: str
+    family_name: str = Field(default="", description="empty for a mononym")
     participant_code: str | None = Field(default=None, max_length=64)
     organisation_name: str | None = Field(default=None, max_length=300)
     organisation_type: str | None = Field(default=None, max_length=200)
@@ -76,8 +78,8 @@ class MemberIn(Strict):
 
 
 class MemberPatch(Strict):
-    given_name: str | None = Field(default=None, max_length=200)
-    family_name: str | None = Field(default=None, max_length=200)
+    given_name: str | None = None
+    family_name: str | None = Field(default=None, description="\"\" for a mononym")
     participant_code: str | None = Field(default=None, max_length=64)
     organisation_name: str | None = Field(default=None, max_length=300)
     organisation_type: str | None = Field(default=None, max_length=200)

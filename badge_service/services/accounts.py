@@ -6,6 +6,7 @@ Services take the session and ``now``; they flush, never commit.
 from __future__ import annotations
 
 import math
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from .. import security
+from .. import names, security
 from ..errors import (
     AuthenticationRequired,
     Conflict,
@@ -65,12 +66,48 @@ def normalise_email(value: str, field: str = "email", row: int | None = None) ->
     if not text:
         raise ValidationFailed("an email address is required",
                                [FieldError("is required", field=field, row=row)])
+    # The RFC 5321 limits first, so the message says which one (and again after normalising).
+    problem = email_length_problem(unicodedata.normalize("NFC", text))
+    if problem:
+        raise ValidationFailed(f"{text[:300]!r}… is not a valid email address"
+                               if len(text) > 300 else f"{text!r} is not a valid email address",
+                               [FieldError(problem, field=field, row=row)])
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationFailed(f"{text!r} is not a valid email address",
                                [FieldError(str(exc), field=field, row=row)]) from None
-    return checked.normalized.lower()
+    address = checked.normalized.lower()
+    problem = email_length_problem(address)
+    if problem:
+        raise ValidationFailed(f"{address!r} is not a valid email address",
+                               [FieldError(problem, field=field, row=row)])
+    return address
+
+
+#: RFC 5321 §4.5.3.1: mail servers may refuse longer local parts and paths, so an address past
+#: them may never receive its invitation or badge. Counted in octets (UTF-8, as SMTPUTF8 sends
+#: them), the domain in its ASCII (IDNA) form.
+EMAIL_LOCAL_MAX_OCTETS = 64
+EMAIL_MAX_OCTETS = 254
+
+
+def email_length_problem(address: str) -> str | None:
+    """Why ``address`` (already validated) is longer than RFC 5321 allows, or None."""
+    local, _, domain = address.rpartition("@")
+    local_octets = len(local.encode("utf-8"))
+    if local_octets > EMAIL_LOCAL_MAX_OCTETS:
+        hint = "; an accented letter counts as 2" if not local.isascii() else ""
+        return (f"the part before the @ is {local_octets} bytes long; at most "
+                f"{EMAIL_LOCAL_MAX_OCTETS} (RFC 5321{hint})")
+    try:
+        ascii_domain = domain.encode("idna")
+    except UnicodeError:  # not a valid domain: email_validator will say so
+        ascii_domain = domain.encode("utf-8")
+    total = local_octets + 1 + len(ascii_domain)
+    if total > EMAIL_MAX_OCTETS:
+        return f"the address is {total} bytes long; at most {EMAIL_MAX_OCTETS} (RFC 5321)"
+    return None
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -106,15 +143,21 @@ def create_user(session: Session, *, email: str, display_name: str | None = None
             security.check_password_strength(password)
         except ValidationFailed as exc:
             errors += exc.errors
+    # Names follow the shared rule (badge_service.names): refused, never cut or altered.
+    given_name = names.clean_name(given_name, "given_name", errors, max_length=200)
+    family_name = names.clean_name(family_name, "family_name", errors, max_length=200)
+    display_name = names.clean_name(display_name, "display_name", errors,
+                                    max_length=names.DISPLAY_NAME_MAX)
+    if not display_name:
+        problem = names.display_name_problem(given_name, family_name)
+        if problem:
+            errors.append(FieldError(problem, field="family_name"))
     if errors:
         raise ValidationFailed("the user is not valid", errors)
-    given_name = _clean_text(given_name, 200)
-    family_name = _clean_text(family_name, 200)
-    name = (_clean_text(display_name, 300)
-            or " ".join(p for p in (given_name, family_name) if p) or email)
+    name = display_name or " ".join(p for p in (given_name, family_name) if p) or email
     user = User(
         email=email,
-        display_name=name[:300],
+        display_name=name,
         given_name=given_name,
         family_name=family_name,
         password_hash=security.hash_password(password) if password else None,
@@ -134,9 +177,8 @@ def update_user(session: Session, actor: User, user: User, data: dict[str, Any])
         require_administrator(actor)
     errors: list[FieldError] = []
     if "display_name" in data:
-        name = _clean_text(data["display_name"], 300)
-        if name is None:
-            errors.append(FieldError("is required", field="display_name"))
+        name = names.clean_name(data["display_name"], "display_name", errors,
+                                max_length=names.DISPLAY_NAME_MAX, required=True)
         data = {**data, "display_name": name}
     if "preferred_language" in data and data["preferred_language"] not in LANGUAGES:
         errors.append(FieldError(f"must be one of {', '.join(LANGUAGES)}",

@@ -417,7 +417,7 @@ def _validate(session: Session, programme: Programme, achievement: Achievement |
                                    ("criteria", TEXT_MAX, False)):
         if key in data or creating:
             out[key] = clean_i18n(data.get(key), key, errors, max_length=maximum,
-                                  required=required)
+                                  required=required, name=key == "name")
     if "alignments" in data:
         out["alignments"] = _check_alignments(session, data["alignments"], errors)
     if "level_scale_version_id" in data:

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from .. import csv_import, mail
+from .. import csv_import, mail, names
 from ..errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import (
     Cohort,
@@ -53,7 +53,7 @@ MESSAGE_LANGUAGES = ("fr", "en")
 
 #: Longest accepted value of each field (characters, after trimming).
 LIMITS = {
-    "email": 320,
+    "email": 254,  # RFC 5321 (accounts.normalise_email counts the octets)
     "participant_code": 64,
     "given_name": 200,
     "family_name": 200,
@@ -64,6 +64,8 @@ LIMITS = {
     "preferred_language": 35,
     "cohort": 200,
 }
+#: Checked by the shared name rule (badge_service.names): NFC, one line, nothing invisible.
+NAME_FIELDS = ("given_name", "family_name")
 MEMBER_FIELDS = ("participant_code", "given_name", "family_name", "organisation_name",
                  "organisation_type", "country", "job_role", "preferred_language")
 REQUIRED_COLUMNS = ("email", "given_name", "family_name")
@@ -308,7 +310,10 @@ def clean_member(raw: Mapping[str, Any], *, default_language: str, row: int | No
         if not isinstance(value, str):
             errors.append(FieldError("must be text", field=name, row=row))
             return None
-        cleaned, problem = csv_import.check_text(value, max_length=LIMITS[name])
+        if name in NAME_FIELDS:
+            cleaned, problem = names.check_name(value, max_length=LIMITS[name])
+        else:
+            cleaned, problem = csv_import.check_text(value, max_length=LIMITS[name])
         if problem:
             errors.append(FieldError(problem, field=name, row=row))
             return None
@@ -329,14 +334,23 @@ def clean_member(raw: Mapping[str, Any], *, default_language: str, row: int | No
             except ValidationFailed as exc:
                 errors.extend(FieldError(f"not a valid email address: {e.message}",
                                          field="email", row=row) for e in exc.errors)
-    for name in ("given_name", "family_name"):
-        if name in raw or not partial:
-            value = text(name)
-            if value is None:
-                if not any(e.field == name for e in errors):
-                    errors.append(FieldError("is required (missing name)", field=name, row=row))
-            else:
-                values[name] = value
+    if "given_name" in raw or not partial:
+        value = text("given_name")
+        if value is None:
+            if not any(e.field == "given_name" for e in errors):
+                errors.append(FieldError("is required (missing name)", field="given_name",
+                                         row=row))
+        else:
+            values["given_name"] = value
+    if "family_name" in raw or not partial:
+        # A mononym (one name only) has an empty family name; the column is not nullable.
+        value = text("family_name")
+        if not any(e.field == "family_name" for e in errors):
+            values["family_name"] = value or ""
+    if "given_name" in values and "family_name" in values:
+        problem = names.display_name_problem(values["given_name"], values["family_name"])
+        if problem:
+            errors.append(FieldError(problem, field="family_name", row=row))
     for name in ("participant_code", "organisation_name", "organisation_type", "job_role"):
         if name in raw:
             values[name] = text(name)

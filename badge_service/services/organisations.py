@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from credentials.did import did_web_from_url
 
+from .. import names
 from ..errors import Conflict, FieldError, NotFound, ValidationFailed
 from ..models import Organisation, User
 from . import accounts
@@ -44,9 +45,9 @@ def _check(data: dict[str, Any]) -> None:
         errors.append(FieldError("lower-case letters, digits and hyphens, 1–64 characters",
                                  field="slug"))
     if "name" in data:
-        data["name"] = (data["name"] or "").strip()
-        if not data["name"]:
-            errors.append(FieldError("is required", field="name"))
+        # The issuer's name is printed on every badge and certificate: the shared name rule.
+        data["name"] = names.clean_name(data["name"], "name", errors, max_length=300,
+                                        required=True) or ""
     for key in ("name_i18n", "description_i18n"):
         if key in data:
             value = data[key] or {}
@@ -54,6 +55,10 @@ def _check(data: dict[str, Any]) -> None:
                     lang in ("fr", "en") and isinstance(text, str) for lang, text in value.items()):
                 errors.append(FieldError("give texts by language: {\"fr\": …, \"en\": …}",
                                          field=key))
+            elif key == "name_i18n":
+                cleaned = {lang: names.clean_name(text, f"{key}.{lang}", errors, max_length=300)
+                           for lang, text in value.items()}
+                data[key] = {lang: text for lang, text in cleaned.items() if text}
             else:
                 data[key] = {lang: text.strip() for lang, text in value.items() if text.strip()}
     if "did_method" in data and data["did_method"] not in ("web", "key"):

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, union
 from sqlalchemy.orm import Session
 
-from .. import mail
+from .. import mail, names
 from ..db import db
 from ..errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from ..models import (
@@ -190,9 +190,11 @@ def text_of(texts: dict[str, Any] | None, language: str | None = None) -> str:
 
 
 def clean_i18n(value: Any, field: str, errors: list[FieldError], *, max_length: int,
-               required: bool = False) -> dict[str, str]:
+               required: bool = False, name: bool = False) -> dict[str, str]:
     """{"fr": …, "en": …} with blank entries dropped; errors for other languages, non-strings,
-    over-long texts, and (``required``) when no language has text."""
+    over-long texts, and (``required``) when no language has text. With ``name`` (titles the
+    badge and certificate print) each text follows the shared name rule (badge_service.names:
+    NFC, one line, nothing invisible)."""
     if value is None:
         value = {}
     if not isinstance(value, dict):
@@ -209,6 +211,11 @@ def clean_i18n(value: Any, field: str, errors: list[FieldError], *, max_length: 
         if not isinstance(text, str):
             errors.append(FieldError("must be a string", field=f"{field}.{tag}"))
             continue
+        if name:
+            text, problem = names.check_name(text, max_length=max_length)
+            if problem:
+                errors.append(FieldError(problem, field=f"{field}.{tag}"))
+                continue
         text = text.strip()
         if len(text) > max_length:
             errors.append(FieldError(f"longer than {max_length} characters",
@@ -243,7 +250,7 @@ def _check(session: Session, data: dict[str, Any], organisation_id: uuid.UUID,
                                "organisation", [FieldError("already used", field="slug")])
     if "title" in data or programme is None:
         out["title"] = clean_i18n(data.get("title"), "title", errors, max_length=TITLE_MAX,
-                                  required=True)
+                                  required=True, name=True)
     if "description" in data:
         out["description"] = clean_i18n(data.get("description"), "description", errors,
                                         max_length=DESCRIPTION_MAX)
