@@ -18,9 +18,11 @@ graph binds to that key's IRI. Concretely (each rule closes one rewrite; the tes
   (a name in two languages is legitimate VC 2.0; a typed ``@value`` for ``validUntil`` is not);
 * ``type`` values are terms, not IRIs (a full-IRI type would switch off the type-scoped context
   and the Open Badges checks keyed on it);
-* ``@context`` only at the top; inline context objects may add new terms of their own but not
-  alias a keyword, reuse a bundled term's name or IRI, point into the VC/OB/security
-  vocabularies, act as a prefix, carry scoped contexts, or set ``@vocab``/``@base``/``@import``.
+* ``@context`` only at the top (and, for eddsa-jcs-2022, in a proof as a leading part of the
+  document's own, which defines the same terms); inline context objects may add new terms of
+  their own but not alias a keyword, reuse a bundled term's name or IRI, point into the
+  VC/OB/security vocabularies, act as a prefix, carry scoped contexts, or set ``@vocab``,
+  ``@base`` or ``@import``.
 
 The first context must be the VC one (checked by :mod:`credentials.verify`); VC and OB contexts
 are ``@protected``, so with bundled contexts only, reordering the rest cannot change what a
@@ -148,7 +150,8 @@ def unbound_reason(document: Mapping[str, Any], loader: DocumentLoader) -> str |
         for key, value in node.items():
             where = f"{path}/{key}"
             if key == "@context":
-                if path:
+                if path and not (_PROOF_PATH.fullmatch(path)
+                                 and _leading(contexts, value)):
                     return f"{where}: embedded contexts are not accepted (only a top-level one)"
                 continue
             if key.startswith("@"):
@@ -167,6 +170,19 @@ def unbound_reason(document: Mapping[str, Any], loader: DocumentLoader) -> str |
                 continue
             stack.append((where, value, key))
     return None
+
+
+# eddsa-jcs-2022 puts the document's @context in each proof (vc-di-eddsa §3.3.1 step 2) and
+# verification requires the document's to start with it (§3.3.2 step 4.1): the same contexts in
+# the same order define the same terms, so the proof's keys still mean what the document's mean.
+_PROOF_PATH = re.compile(r"/proof(\[[0-9]+\])?")
+
+
+def _leading(contexts: Any, candidate: Any) -> bool:
+    """``candidate`` is the document's ``@context`` or a leading part of it."""
+    whole = contexts if isinstance(contexts, list) else [contexts]
+    part = candidate if isinstance(candidate, list) else [candidate]
+    return 0 < len(part) <= len(whole) and whole[:len(part)] == part
 
 
 def _all_documents(value: Any) -> bool:

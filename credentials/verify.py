@@ -376,9 +376,13 @@ def _check_shape(
     credential: dict, report: _Report, ctx: _Context, *, bound: bool = False
 ) -> None:
     _check_contexts(credential, report, ctx, bound=bound)
-    types = credential.get("type")
-    types = types if isinstance(types, list) else [types]
-    if "VerifiableCredential" not in types:
+    listed = credential.get("type")
+    listed = listed if isinstance(listed, list) else [listed]
+    types = _string_types(credential)
+    if len(types) != len(listed):
+        # Lists or objects among the types would be unhashable below; a type is a term.
+        report.fail("types", "malformed-input", "every member of type must be a string")
+    elif "VerifiableCredential" not in types:
         report.fail("types", "malformed-input", "type does not include VerifiableCredential")
     elif not OB_TYPES.intersection(types) and not _is_auxiliary(types):
         report.skip("types", f"a {', '.join(map(str, types))}, not an Open Badge")
@@ -450,9 +454,14 @@ def _check_schema(credential: dict, report: _Report) -> None:
         report.ok("schema", f"valid against the Open Badges 3.0 {kind} JSON Schema")
 
 
-def _schema_kind(credential: dict) -> str | None:
+def _string_types(credential: Mapping[str, Any]) -> list[str]:
+    """The string members of ``type`` (a hostile document may put anything there)."""
     types = credential.get("type")
-    types = set(types) if isinstance(types, list) else {types}
+    return [t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)]
+
+
+def _schema_kind(credential: dict) -> str | None:
+    types = set(_string_types(credential))
     if OB_TYPES & types:
         return "AchievementCredential"
     if "EndorsementCredential" in types:

@@ -320,3 +320,25 @@ def test_presentations_follow_the_same_rule(signed, lists):
     result = _verify(presentation, lists)
     assert not result.verified
     assert "unbound-form" in {p.type for p in result.errors}
+
+
+def test_a_jcs_proof_may_repeat_the_documents_contexts_and_nothing_else():
+    # eddsa-jcs-2022 puts the document's @context in its proof (vc-di-eddsa §3.3.1 step 2).
+    document = make_credential(issuer_id="did:key:z6Mkexample", now=NOW)
+    contexts = document["@context"]
+    proof = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022"}
+    loader = bundled_loader()
+    for accepted in (contexts, contexts[:1]):
+        assert unbound_reason({**document, "proof": {**proof, "@context": accepted}},
+                              loader) is None
+        assert unbound_reason({**document, "proof": [{**proof, "@context": accepted}]},
+                              loader) is None
+    aliasing = [*contexts, {"expires": "https://www.w3.org/2018/credentials#validUntil"}]
+    for refused in (contexts[1:], aliasing, [], {"expires": "https://schema.org/x"}):
+        reason = unbound_reason({**document, "proof": {**proof, "@context": refused}}, loader)
+        assert reason is not None
+        assert "/proof/@context" in reason
+    # Elsewhere than in a proof, an embedded context stays refused.
+    subject = {**document["credentialSubject"], "@context": contexts}
+    assert "credentialSubject/@context" in unbound_reason(
+        {**document, "credentialSubject": subject}, loader)
