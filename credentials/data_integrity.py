@@ -111,8 +111,9 @@ def covered_document(
         by_id = {p.get("id"): p for p in _proofs(document) if isinstance(p, dict)}
         missing = [pid for pid in wanted if pid not in by_id]
         if missing:
-            # VC Data Integrity §4.4: every proof a chained proof names must be present, or the
-            # chain is broken (someone removed the earlier proof it signed over).
+            # VC Data Integrity §4.2 step 5 / §4.5 step 3.2: every proof a chained proof names
+            # must be present, or the chain is broken (someone removed the earlier proof it
+            # signed over).
             raise MalformedProofError(
                 f"previousProof {missing[0]!r} names no proof of this document"
             )
@@ -170,7 +171,9 @@ def add_proof(
     if proof_id:
         options = {"id": proof_id, **options}
     if previous_proof:
-        options["previousProof"] = previous_proof
+        options["previousProof"] = (
+            previous_proof if isinstance(previous_proof, str) else list(previous_proof)
+        )
     try:
         unsecured = covered_document(document, previous_proof)
     except ProofError as exc:
@@ -193,7 +196,9 @@ def add_proof(
         proof = dict(options)
     proof["proofValue"] = multibase.encode_base58btc_multibase(signature)
     # A JSON round trip is a deep copy (credentials are JSON) several times faster than
-    # copy.deepcopy; the caller's document stays untouched.
+    # copy.deepcopy; the caller's document stays untouched, and shares nothing with the result
+    # (the proof's @context and previousProof would otherwise be the caller's lists).
+    proof = json.loads(json.dumps(proof))
     secured = json.loads(json.dumps(document))
     existing = _proofs(document)
     secured["proof"] = [*_proofs(secured), proof] if existing else proof
