@@ -7,6 +7,7 @@ upgrade``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.environ.get(config.INSTANCE_PATH_ENV) or None)
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    _private_dir(instance)
     settings = config.load(instance, test_config)
     settings = _derive(settings, instance, Path(app.root_path).parent)
     app.config.update(settings)
@@ -58,6 +59,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if settings["DATABASE_URL"].startswith("sqlite"):
         from sqlalchemy import event
 
+        _private_sqlite_file(settings["DATABASE_URL"])
+
         with app.app_context():
             event.listen(db.engine, "connect", sqlite_pragmas)
 
@@ -66,7 +69,42 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api_bp)
     register_web(app)
+    _check_keys(app)
     return app
+
+
+def _check_keys(app: Flask) -> None:
+    """Find a wrong BADGE_KEY_PASSPHRASE at start-up rather than at the first award. The app
+    still starts (verification and the public pages need no private key); /healthz reports it."""
+    from .keyring import keyring_of
+
+    try:
+        app.extensions["badge_key_problem"] = keyring_of(app).check_keys()
+    except OSError:
+        app.logger.exception("the keys folder cannot be read")
+        app.extensions["badge_key_problem"] = "unreadable"
+
+
+def _private_dir(path: Path) -> None:
+    """Create the folder 0700 (it holds the database, the secret key and mails). A folder that
+    already exists keeps the mode its owner gave it."""
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would use the umask, often 0644);
+    SQLite gives its journal and WAL files the database file's mode."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    _private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):  # an existing database keeps its mode
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _derive(settings: dict[str, Any], instance: Path, project: Path) -> dict[str, Any]:

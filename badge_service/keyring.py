@@ -7,6 +7,7 @@ the file's identity; rotation writes a new key and the cache follows.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from typing import Any
 from flask import current_app
 
 from credentials.did import did_document
-from credentials.errors import CredentialsError
+from credentials.errors import CredentialsError, KeyDecryptionError
 from credentials.keys import KeyPair, KeyStore
 
 from .errors import Conflict, ServiceError
@@ -24,6 +25,7 @@ from .models import Organisation
 from .services import organisations
 
 ALGORITHM = "Ed25519"
+log = logging.getLogger(__name__)
 
 
 class KeyringError(ServiceError):
@@ -59,6 +61,9 @@ class Keyring:
     def _store(self, organisation: Organisation) -> KeyStore:
         if not self.passphrase:
             raise KeyringError("no key passphrase is configured (set BADGE_KEY_PASSPHRASE)")
+        # KeyStore makes each organisation's folder 0700 but its parents with the umask's mode;
+        # the folder that holds every organisation's keys is private too.
+        self.keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return KeyStore(self.keys_dir / organisation.slug, self.passphrase,
                         scrypt_log_n=self.scrypt_log_n)
 
@@ -115,6 +120,35 @@ class Keyring:
                 self._cache[cache_key] = key
         return key
 
+    def check_keys(self) -> str | None:
+        """Decrypt the organisations' active keys until one loads (warming the cache): None
+        when it was the first, else "decryption" (wrong passphrase) or "unreadable". Reads the folders, not the database,
+        so it works before migrations ran. The first key that loads is enough: all keys share
+        the passphrase, and each decryption costs a scrypt run (~0.3 s at the production
+        cost) in every worker's start-up, which must not grow with the organisations."""
+        if not self.passphrase or not self.keys_dir.is_dir():
+            return None
+        found = None
+        for folder in sorted(p for p in self.keys_dir.iterdir() if p.is_dir()):
+            try:
+                store = KeyStore(folder, self.passphrase, scrypt_log_n=self.scrypt_log_n)
+                info = self._active_info(store)
+                if info is None:
+                    continue
+                key = store.load(info.key_id)
+            except CredentialsError as exc:
+                # Details (paths, causes) go to the log only; /healthz says what to fix.
+                log.error("signing key of %s cannot be loaded: %s", folder.name, exc.detail)
+                if isinstance(exc, KeyDecryptionError):
+                    found = "decryption"
+                else:
+                    found = found or "unreadable"
+                continue
+            with self._lock:
+                self._cache[(folder.name, info.key_id)] = key
+            return found
+        return found
+
     def identity(self, organisation: Organisation) -> IssuerIdentity:
         """The issuer id and active key: did:web (key id as fragment) or the key's did:key."""
         store = self._store(organisation)
@@ -159,7 +193,10 @@ class Keyring:
 
 def current_keyring() -> Keyring:
     """The application's keyring (one per app; it caches decrypted keys)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return keyring_of(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def keyring_of(app: Any) -> Keyring:
     keyring = app.extensions.get("badge_keyring")
     if keyring is None:
         keyring = Keyring(app.config["KEYS_DIR"], app.config["KEY_PASSPHRASE"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..db import db
@@ -78,6 +78,16 @@ def problem(slug: str) -> Any:
     return render_template("problem.html", slug=slug, text=text)
 
 
+KEY_PROBLEMS = {
+    "decryption": "the signing keys cannot be decrypted: wrong BADGE_KEY_PASSPHRASE",
+    "unreadable": "the signing keys cannot be read; see the server log",
+}
+
+
 @bp.get("/healthz")
 def health() -> Any:
+    # Found by the start-up check (badge_service._check_keys); details are in the log only.
+    problem = current_app.extensions.get("badge_key_problem")
+    if problem:
+        return {"status": "unavailable", "detail": KEY_PROBLEMS[problem]}, 503
     return {"status": "ok"}
