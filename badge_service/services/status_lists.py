@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from credentials import data_integrity
 from credentials import status_list as bitstring
+from credentials.jwt import sign_jwt
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Organisation, StatusEntry, StatusList
@@ -157,3 +158,13 @@ def signed_credential(session: Session, status_list: StatusList, *, identity, pu
     status_list.signed_until = valid_until
     session.flush()
     return signed
+
+
+def signed_jwt(signed: dict, *, identity) -> str:
+    """The same status list credential as a VC-JWT (compact JWS by the issuer's key), for
+    verifiers that accept only JWT-secured lists. Signed from the Data Integrity form minus
+    its proof, so both carry the same bits and validity window. Not stored: signing is cheap
+    next to the request, and with Ed25519 the token is the same on every request (stable
+    ETag) until the list itself is re-signed."""
+    unsigned = {name: value for name, value in signed.items() if name != "proof"}
+    return sign_jwt(unsigned, identity.key, kid=identity.verification_method)

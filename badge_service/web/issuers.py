@@ -22,10 +22,16 @@ bp = Blueprint("issuers", __name__)
 
 DID_JSON = "application/did+json"
 VC_LD_JSON = "application/vc+ld+json"
+#: Status lists are also published as VC-JWT, for clients that ask for it by media type.
+JWT_TYPES = ("application/vc+jwt", "application/jwt")
 
 
 def _json(document: dict, media_type: str, max_age: int) -> Response:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return _document(json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+                     media_type, max_age)
+
+
+def _document(body: str, media_type: str, max_age: int) -> Response:
     etag = hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
     response = Response(body, mimetype=media_type)
     response.set_etag(etag)
@@ -76,5 +82,14 @@ def public_status_list(slug: str, purpose: str, number: int) -> Any:
     signed = status_lists.signed_credential(
         db.session, status_list, identity=identity,
         public_base_url=current_app.config["PUBLIC_BASE_URL"], now=utcnow())
+    # JSON-LD unless the client prefers a JWT type (no Accept, */* or anything else: JSON-LD,
+    # as before); caches must keep the two forms apart, hence Vary.
+    wanted = request.accept_mimetypes.best_match((VC_LD_JSON, *JWT_TYPES), default=VC_LD_JSON)
     # Short cache: a revocation must reach verifiers within minutes, not days.
-    return _json(signed, VC_LD_JSON, max_age=300)
+    if wanted in JWT_TYPES:
+        response = _document(status_lists.signed_jwt(signed, identity=identity), wanted,
+                             max_age=300)
+    else:
+        response = _json(signed, VC_LD_JSON, max_age=300)
+    response.vary.add("Accept")
+    return response
