@@ -7,6 +7,7 @@ served at ``/api/v1/openapi.json`` always lists exactly the routes that exist.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..auth import token_auth
-from ..errors import FieldError, UnsupportedMediaType, ValidationFailed
+from ..errors import FieldError, ServiceError, UnsupportedMediaType, ValidationFailed
 from . import bp
 
 M = TypeVar("M", bound=BaseModel)
@@ -105,17 +106,45 @@ def parse_body(model: type[M]) -> M:
         ]) from None
 
 
+#: Highest page number a list accepts: with per_page ≤ MAX_PAGE_SIZE the row offset stays far
+#: inside the databases' 64-bit integers (page=10**30 was a 500 from the driver).
+MAX_PAGE = 1_000_000
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+class InvalidPage(ServiceError):
+    """A list's ``page`` or ``per_page`` query parameter is not a whole number in its allowed
+    range; the problem's errors name the parameter and the range."""
+
+    status = 400
+    problem = "invalid-page"
+    title = "Invalid page parameters"
+
+
+def _page_number(name: str, default: int, high: int) -> tuple[int, FieldError | None]:
+    raw = request.args.get(name)
+    if raw is None:
+        return default, None
+    text = raw.strip()
+    allowed = f"a whole number from 1 to {high}"
+    if not _WHOLE_NUMBER.fullmatch(text):
+        return default, FieldError(f"must be {allowed}, got {raw[:40]!r}", field=name)
+    # No int() of a 5000-digit string: anything longer than the bound's digits is out of range.
+    value = int(text) if len(text.lstrip("+-")) <= len(str(high)) else None
+    if value is None or not 1 <= value <= high:
+        return default, FieldError(f"must be {allowed}, got {text[:40]}", field=name)
+    return value, None
+
+
 def page_args() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", current_app.config["PAGE_SIZE"]))
-    except ValueError:
-        raise ValidationFailed("page and per_page must be whole numbers", [
-            FieldError("must be a whole number", field="page")]) from None
-    if page < 1 or not 1 <= per_page <= current_app.config["MAX_PAGE_SIZE"]:
-        raise ValidationFailed("page out of range", [FieldError(
-            f"page ≥ 1 and 1 ≤ per_page ≤ {current_app.config['MAX_PAGE_SIZE']}",
-            field="per_page")])
+    """``page`` and ``per_page`` from the query string; :class:`InvalidPage` (400) when either
+    is not a whole number in range (page 1…MAX_PAGE, per_page 1…MAX_PAGE_SIZE)."""
+    config = current_app.config
+    page, page_error = _page_number("page", 1, MAX_PAGE)
+    per_page, size_error = _page_number("per_page", config["PAGE_SIZE"], config["MAX_PAGE_SIZE"])
+    errors = [error for error in (page_error, size_error) if error is not None]
+    if errors:
+        raise InvalidPage("; ".join(f"{e.field} {e.message}" for e in errors), errors)
     return page, per_page
 
 
@@ -216,8 +245,11 @@ def build_document() -> dict:
                                "description": description, "schema": {"type": kind}})
         if op.paged:
             parameters += [
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+                {"name": "per_page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1,
+                            "maximum": current_app.config["MAX_PAGE_SIZE"]}},
             ]
         ok: dict[str, Any] = {"description": "OK"}
         content: dict[str, Any] = {}
