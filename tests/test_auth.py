@@ -488,8 +488,20 @@ def test_create_user_reports_every_problem(app, session):
 
 
 def test_names_cannot_inject_mail_headers(app, client, session, mailbox):
-    make_user("eve@example.org", name="Eve\r\nBcc: victim@example.org")
-    user = session.scalar(select(User))
-    assert user.display_name == "Eve Bcc: victim@example.org"
+    # A line break in a name is refused where names come in (issue 7 §3)...
+    with pytest.raises(accounts.ValidationFailed) as caught:
+        make_user("eve@example.org", name="Eve\r\nBcc: victim@example.org")
+    assert [e.field for e in caught.value.errors] == ["display_name"]
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(User)) == 0
+    # ...and one already stored (written before that rule, or by hand) still cannot add a
+    # header to the mails that carry it.
+    user = make_user("eve@example.org", name="Eve")
+    user.display_name = "Eve\r\nBcc: victim@example.org"
+    session.commit()
     client.post("/login/email", data={"email": "eve@example.org"})
+    assert len(mailbox) == 1
     assert mailbox[0]["Bcc"] is None
+    to = str(mailbox[0]["To"])  # the name stays inside the quoted display name
+    assert to.endswith("<eve@example.org>")
+    assert "\n" not in to
