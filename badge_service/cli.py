@@ -7,6 +7,7 @@ from Flask-Migrate. Commands that change data commit once, at the end, or not at
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -200,17 +201,28 @@ def tokens_create(email: str, name: str) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
-def serve_command(host: str, port: int, workers: int) -> None:
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Worker processes; each serves one request at a time.")
+@click.option("--timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds a request may take before its worker is killed and restarted "
+                   "[default: the REQUEST_TIMEOUT setting, 30]. Award batches are sized to "
+                   "finish within half of it.")
+def serve_command(host: str, port: int, workers: int, timeout: int | None) -> None:
     """Serve the application with gunicorn (production-grade, multi-process)."""
     from gunicorn.app.wsgiapp import run
 
+    if timeout is not None:
+        # Through the environment, so that the workers gunicorn forks read the same value
+        # as gunicorn itself: the award batch limit is derived from it.
+        os.environ["BADGE_REQUEST_TIMEOUT"] = str(timeout)
     # Build it once here first: a configuration error then stops the command with its one
     # paragraph, instead of a traceback from every gunicorn worker that fails to boot.
-    _create_app()
+    from . import create_app
+
+    seconds = int(create_app().config["REQUEST_TIMEOUT"])
 
     sys.argv = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-                "--access-logfile", "-", "badge_service.wsgi:app"]
+                "--timeout", str(seconds), "--access-logfile", "-", "badge_service.wsgi:app"]
     run()
 
 

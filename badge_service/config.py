@@ -83,6 +83,17 @@ SETTINGS: dict[str, Setting] = {
                                                "loopback addresses (logged loudly)"),
     "VERIFY_RATE_PER_MINUTE": Setting(int, 60, "public verifications per client address per "
                                       "minute and worker (0: no limit)"),
+    "REQUEST_TIMEOUT": Setting(int, 30, "seconds a request may take before the server's "
+                               "worker is killed (gunicorn --timeout; `badge-service serve "
+                               "--timeout` sets both); award batches are sized to finish "
+                               "within half of it"),
+    "AWARD_CREDENTIALS_PER_SECOND": Setting(int, 8, "credentials one award request signs per "
+                                            "second on this server, awards and composites, "
+                                            "database and mail included (measure with "
+                                            "`python benchmarks/batch_limit.py`)"),
+    "AWARD_BATCH_MAX": Setting(int, None, "credentials one award request may sign; default "
+                               "floor(REQUEST_TIMEOUT × AWARD_CREDENTIALS_PER_SECOND × 0.5), "
+                               "never more than 2000"),
     "TESTING": Setting(bool, False, "test mode"),
     "WTF_CSRF_ENABLED": Setting(bool, True, "CSRF protection of forms (tests may turn it off)"),
 }
@@ -164,9 +175,12 @@ def _validate(config: dict[str, Any]) -> None:
         raise ConfigError("KEY_SCRYPT_LOG_N must be between 14 and 22")
     for name in ("MAX_UPLOAD_BYTES", "MAX_IMPORT_BYTES", "PAGE_SIZE", "MAX_PAGE_SIZE",
                  "SMTP_PORT", "SMTP_TIMEOUT", "LOGIN_LINK_MINUTES", "PASSWORD_RESET_MINUTES",
-                 "LOGIN_FAILURES_PER_IP"):
+                 "LOGIN_FAILURES_PER_IP", "REQUEST_TIMEOUT", "AWARD_CREDENTIALS_PER_SECOND"):
         if config[name] <= 0:
             raise ConfigError(f"{name} must be positive")
+    if config["AWARD_BATCH_MAX"] is not None and not 1 <= config["AWARD_BATCH_MAX"] <= 2000:
+        # 2000 is the issuing service's MAX_BATCH, the most any request may hold.
+        raise ConfigError("AWARD_BATCH_MAX must be between 1 and 2000")
     if not 1 <= config["BADGE_IMAGE_MAX_PIXELS"] <= 89_478_485:
         # Above Pillow's Image.MAX_IMAGE_PIXELS, its decoder would refuse what we accepted.
         raise ConfigError("BADGE_IMAGE_MAX_PIXELS must be between 1 and 89478485")

@@ -6,6 +6,10 @@ email, narrative, evidence_url, level; ``?notify=false`` to send no email). It i
 nothing: one bad row and nothing is issued; 422 problem+json lists every error with its
 ``row`` (the recipient's position from 1 in JSON, the line number in a CSV) and ``field``.
 
+A request may hold only as many recipients as the server can sign before its timeout (see
+:mod:`..services.batch_limit`); a larger one is refused with 413 before anything is signed, and
+so is its retry.
+
 Send an ``Idempotency-Key`` header (any unique string, e.g. a UUID) to make a retry safe: a
 request repeated with the same key returns the credentials the first one issued, with 200
 instead of 201, and never issues twice. Reusing a key for other recipients is refused (422).
@@ -25,7 +29,8 @@ from ..clock import utcnow
 from ..db import db
 from ..errors import FieldError, UnsupportedMediaType, ValidationFailed
 from ..keyring import current_keyring
-from ..services import achievements, awarding, issuing
+from ..models import Achievement
+from ..services import achievements, awarding, batch_limit, issuing
 from .accounts import Strict
 from .cohorts import CSV_TYPES, read_upload
 from .openapi import operation, paged, parse_body
@@ -144,11 +149,15 @@ def _flag(name: str, default: bool) -> bool:
                            [FieldError("must be true or false", field=name)])
 
 
-def _award_body() -> AwardIn:
+def _award_body(achievement: Achievement, limit: batch_limit.BatchLimit) -> AwardIn:
     """The JSON body; a bad recipient is reported with its ``row`` (position from 1)."""
     data = request.get_json(silent=True)
     if data is None:
         raise ValidationFailed("the body is not valid JSON")
+    if isinstance(data, dict) and isinstance(data.get("recipients"), list):
+        # Counted before the rows are checked, so a batch too large to sign in time gets
+        # that answer (what to do about it) and not a page of row errors first.
+        batch_limit.check(db.session, achievement, len(data["recipients"]), limit)
     try:
         return AwardIn.model_validate(data)
     except ValidationError as exc:
@@ -167,7 +176,9 @@ def _award_body() -> AwardIn:
            summary="Award an achievement to participants, all or nothing (JSON body, or a CSV "
                    "as multipart `file` or a text/csv body with columns email, narrative, "
                    "evidence_url, level). Send an `Idempotency-Key` header to make retries "
-                   "safe: a repeated request answers 200 with the same credentials.",
+                   "safe: a repeated request answers 200 with the same credentials. A batch "
+                   "larger than the server can sign within its request timeout (awards and "
+                   "the composites they may complete) is refused up front with 413: split it.",
            tag=TAG, body=AwardIn, response=AwardOut, status=201, upload="csv",
            query=[("notify", "boolean", "CSV uploads: email the recipients (default true)")])
 def award(achievement_id: uuid.UUID) -> Any:
@@ -175,9 +186,10 @@ def award(achievement_id: uuid.UUID) -> Any:
     achievement = achievements.get_readable(db.session, actor, achievement_id)
     issuing.require_award(db.session, actor, achievement)
     key = request.headers.get(IDEMPOTENCY_HEADER)
+    limit = batch_limit.limit_from(current_app.config)
     extra: list[FieldError] = []
     if request.is_json:
-        body = _award_body()
+        body = _award_body(achievement, limit)
         rows = []
         for position, recipient in enumerate(body.recipients, start=1):
             row, problems = awarding.clean_row(recipient.model_dump(), position)
@@ -188,6 +200,7 @@ def award(achievement_id: uuid.UUID) -> Any:
         parsed = awarding.read_csv(read_upload(),
                                    max_bytes=int(current_app.config["MAX_IMPORT_BYTES"]))
         rows, extra = parsed.rows, parsed.errors
+        batch_limit.check(db.session, achievement, len(rows), limit)
         notify = _flag("notify", True)
     else:
         raise UnsupportedMediaType("send the recipients as JSON, or a CSV as multipart/form-data "

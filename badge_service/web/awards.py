@@ -6,6 +6,10 @@ idempotency key (a uuid4 made when the preview is rendered), so confirming twice
 click, refresh of the result, back and resubmit) never issues twice: the second request finds
 the credentials of the first and shows them again. Going back to the choice and previewing
 again makes a new key: that is a new request (those who hold it already are then reported).
+
+A choice larger than one request can sign before the server's timeout is refused at each step
+(choice, CSV upload, confirmation), before anything is signed, in the trainer's language: see
+:mod:`..services.batch_limit`.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from ..db import db
 from ..errors import FieldError, ServiceError, ValidationFailed
 from ..keyring import current_keyring
 from ..models import Achievement, IssuedCredential, Programme, User
-from ..services import achievements, awarding, issuing, programmes
+from ..services import achievements, awarding, batch_limit, issuing, programmes
 from .forms import flash_error
 
 bp = Blueprint("awards", __name__)
@@ -72,17 +76,67 @@ def index() -> Any:
 
 # --- award -----------------------------------------------------------------------------------
 
+#: The refusal of a batch too large for one request (see services/batch_limit.py), FR and EN.
+TOO_LARGE = {
+    "fr": {
+        "file": "Le fichier « {file} » compte {n} lignes de destinataires : ",
+        "count": "{n} destinataires : ",
+        "body": "c'est plus qu'une requête ne peut en signer dans le délai de {timeout} "
+                "secondes du serveur, qui permet au plus {max} destinataires à la fois pour "
+                "ce badge{composites}. Rien n'a été délivré. Découpez la liste en lots d'au "
+                "plus {max} destinataires et délivrez-les l'un après l'autre ; la délivrance "
+                "de grandes listes en une seule fois (traitement en arrière-plan) viendra "
+                "dans une prochaine version.",
+        "composites": " (chaque attribution peut aussi compléter {k} badge(s) composite(s), "
+                      "signé(s) dans la même requête)",
+    },
+    "en": {
+        "file": "The file “{file}” has {n} recipient rows: ",
+        "count": "{n} recipients: ",
+        "body": "more than one request can sign within the server's {timeout}-second "
+                "timeout, which allows at most {max} recipients at a time for this "
+                "achievement{composites}. Nothing was issued. Split the list into batches of "
+                "at most {max} recipients and award them one after the other; awarding large "
+                "lists in one go (background jobs) comes with a later version.",
+        "composites": " (each award can also complete {k} composite achievement(s), signed "
+                      "in the same request)",
+    },
+}
+
+
+def _language() -> str:
+    language = (getattr(current_user, "preferred_language", None)
+                or current_app.config["DEFAULT_LANGUAGE"])
+    return "en" if language.startswith("en") else "fr"
+
+
+def _too_large(exc: batch_limit.BatchTooLarge, filename: str | None = None) -> str:
+    texts = TOO_LARGE[_language()]
+    composites = (texts["composites"].format(k=exc.per_recipient - 1)
+                  if exc.per_recipient > 1 else "")
+    # The name is the browser's, shown back as typed (escaped by the template), but bounded.
+    lead = (texts["file"].format(file=filename[:200], n=exc.recipients) if filename
+            else texts["count"].format(n=exc.recipients))
+    return lead + texts["body"].format(timeout=exc.limit.timeout, max=exc.max_recipients,
+                                       composites=composites)
+
+
+def _check_size(achievement: Achievement, count: int) -> None:
+    batch_limit.check(db.session, achievement, count,
+                      batch_limit.limit_from(current_app.config))
+
 
 def _choice_page(achievement: Achievement, *, status: int = 200,
                  file_errors: list[FieldError] | None = None,
-                 form: Any = None) -> Any:
+                 form: Any = None, refusal: str | None = None) -> Any:
     now = utcnow()
     candidates = awarding.award_candidates(db.session, _actor(), achievement)
     return render_template(
         "awards/award.html", achievement=achievement, programme=achievement.programme,
         candidates=candidates, held=awarding.holders(db.session, achievement, now),
         levels=achievements.levels_of(achievement.level_scale_version),
-        file_errors=file_errors or [], form=form, text=_text, level_name=_level_name), status
+        file_errors=file_errors or [], form=form, refusal=refusal, text=_text,
+        level_name=_level_name), status
 
 
 def _rows_from_selection(achievement: Achievement) -> list[issuing.AwardRow]:
@@ -162,8 +216,18 @@ def award(achievement_id: uuid.UUID) -> Any:
         if not rows:
             flash("Tick at least one participant (or “select all”).", "error")
             return _choice_page(achievement, status=422, form=request.form)
+        try:
+            _check_size(achievement, len(rows))
+        except batch_limit.BatchTooLarge as exc:
+            return _choice_page(achievement, status=exc.status, form=request.form,
+                                refusal=_too_large(exc))
         return _preview(achievement, rows, errors, source="selection", notify=notify)
     rows, errors = _clean(_rows_from_hidden())
+    try:
+        # Again at confirmation: the hidden rows are the client's to change.
+        _check_size(achievement, len(rows))
+    except batch_limit.BatchTooLarge as exc:
+        return _choice_page(achievement, status=exc.status, refusal=_too_large(exc))
     key = (request.form.get(KEY_FIELD) or "").strip() or None
     source = request.form.get("source", "selection")
     context = issuing.Issuing(current_keyring(), _base(), utcnow(), notify)
@@ -198,6 +262,11 @@ def award_csv(achievement_id: uuid.UUID) -> Any:
     except ServiceError as exc:
         flash_error(exc)
         return _choice_page(achievement, status=exc.status, file_errors=exc.errors)
+    try:
+        _check_size(achievement, len(parsed.rows))
+    except batch_limit.BatchTooLarge as exc:
+        return _choice_page(achievement, status=exc.status,
+                            refusal=_too_large(exc, filename=upload.filename))
     return _preview(achievement, parsed.rows, parsed.errors, source="csv", notify=notify)
 
 
