@@ -18,9 +18,9 @@ from flask import current_app
 
 from credentials.did import did_document
 from credentials.errors import CredentialsError, KeyDecryptionError
-from credentials.keys import KeyPair, KeyStore
+from credentials.keys import KeyInfo, KeyPair, KeyStore
 
-from .errors import Conflict, ServiceError
+from .errors import Conflict, NotFound, ServiceError
 from .models import Organisation
 from .services import organisations
 
@@ -122,10 +122,11 @@ class Keyring:
 
     def check_keys(self) -> str | None:
         """Decrypt the organisations' active keys until one loads (warming the cache): None
-        when it was the first, else "decryption" (wrong passphrase) or "unreadable". Reads the folders, not the database,
-        so it works before migrations ran. The first key that loads is enough: all keys share
-        the passphrase, and each decryption costs a scrypt run (~0.3 s at the production
-        cost) in every worker's start-up, which must not grow with the organisations."""
+        when it was the first, else "decryption" (wrong passphrase) or "unreadable". Reads
+        the folders, not the database, so it works before migrations ran. The first key that
+        loads is enough: all keys share the passphrase, and each decryption costs a scrypt run
+        (~0.3 s at the production cost) in every worker's start-up, which must not grow with
+        the organisations."""
         if not self.passphrase or not self.keys_dir.is_dir():
             return None
         found = None
@@ -189,6 +190,37 @@ class Keyring:
 
     def key_infos(self, organisation: Organisation) -> list[Any]:
         return self._store(organisation).list()
+
+    def mark_compromised(self, organisation: Organisation, key_id: str, *, since: datetime,
+                         now: datetime, reason: str | None = None) -> KeyInfo:
+        """Record that a retired key was compromised from ``since`` on (see
+        services/key_compromise.py for what verification then accepts). The key stays in the
+        DID document: credentials it signed before ``since`` must keep verifying elsewhere."""
+        store = self._store(organisation)
+        info = next((i for i in store.list() if i.key_id == key_id), None)
+        if info is None:
+            known = ", ".join(i.key_id for i in store.list()) or "none"
+            raise NotFound(f"{organisation.slug} has no key {key_id!r} (its keys: {known})")
+        if info.active:
+            raise Conflict(
+                f"{key_id} is the active key of {organisation.slug}: rotate first "
+                f"('badge-service keys rotate --organisation {organisation.slug}') so that "
+                "nothing new is signed with it, then mark it compromised")
+        try:
+            return store.mark_compromised(key_id, since=since, now=now, reason=reason)
+        except CredentialsError as exc:
+            raise Conflict(exc.detail) from None
+
+    def compromised_keys(self, organisation: Organisation) -> list[KeyInfo]:
+        """The organisation's keys marked compromised. Without a passphrase nothing of ours
+        verifies anyway (our DID documents cannot be served), so there is nothing to judge."""
+        if not self.passphrase:
+            return []
+        try:
+            return [i for i in self._store(organisation).list() if i.compromised_since]
+        except CredentialsError as exc:
+            raise KeyringError(f"cannot read the keys of {organisation.slug}: "
+                               f"{exc.detail}") from None
 
 
 def current_keyring() -> Keyring:

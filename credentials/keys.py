@@ -25,7 +25,7 @@ import secrets
 import stat
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -655,6 +655,11 @@ class KeyInfo:
     status: str  # "active" | "retired"
     public_multibase: str
     retired: str | None = None
+    #: A retired key reported compromised: what it signed from ``compromised_since`` on may be
+    #: a thief's; ``compromised`` is when the report was recorded.
+    compromised_since: str | None = None
+    compromised: str | None = None
+    compromise_reason: str | None = None
 
     @property
     def active(self) -> bool:
@@ -668,8 +673,12 @@ class KeyInfo:
             "status": self.status,
             "publicKeyMultibase": self.public_multibase,
         }
-        if self.retired is not None:
-            entry["retired"] = self.retired
+        for name, value in (("retired", self.retired),
+                            ("compromisedSince", self.compromised_since),
+                            ("compromised", self.compromised),
+                            ("compromiseReason", self.compromise_reason)):
+            if value is not None:
+                entry[name] = value
         return entry
 
 
@@ -800,6 +809,43 @@ class KeyStore:
             self._write_metadata([*updated, stored.info])
             return stored
 
+    def mark_compromised(
+        self, key_id: str, *, since: datetime, now: datetime, reason: str | None = None
+    ) -> KeyInfo:
+        """Record that retired key ``key_id`` was compromised from ``since`` on.
+
+        The key stays listed and loadable (what it signed before ``since`` must still verify);
+        judging which credentials it really signed before then is the verifier's business.
+        The active key is refused: rotate first, or the next credential is signed with it. A
+        mark can be moved earlier, never later: a later time would accept more forgeries.
+        """
+        _check_key_id(key_id)
+        stamp, marked = _iso(since), _iso(now)
+        if since > now:
+            raise KeyError_(f"the compromise time {stamp} is in the future (now {marked})")
+        reason = _check_reason(reason)
+        with self._locked():
+            entries = self._read_metadata()
+            found = next((e for e in entries if e.key_id == key_id), None)
+            if found is None:
+                raise KeyError_(f"no key {key_id!r} in {self._directory}", key_id=key_id)
+            if found.active:
+                raise KeyError_(
+                    f"key {key_id!r} is the active key; rotate first so that nothing new is "
+                    "signed with it, then mark it compromised",
+                    key_id=key_id,
+                )
+            if found.compromised_since is not None and found.compromised_since <= stamp:
+                raise KeyError_(
+                    f"key {key_id!r} is already marked compromised since "
+                    f"{found.compromised_since}; a mark can only be moved earlier",
+                    key_id=key_id,
+                )
+            updated = replace(found, compromised_since=stamp, compromised=marked,
+                              compromise_reason=reason or found.compromise_reason)
+            self._write_metadata([updated if e is found else e for e in entries])
+            return updated
+
     def _create(
         self, entries: list[KeyInfo], key_id: str | None, algorithm: str, now: datetime
     ) -> StoredKey:
@@ -832,6 +878,9 @@ class KeyStore:
                     status=item["status"],
                     public_multibase=item["publicKeyMultibase"],
                     retired=item.get("retired"),
+                    compromised_since=_optional_stamp(item, "compromisedSince"),
+                    compromised=_optional_stamp(item, "compromised"),
+                    compromise_reason=_check_reason(item.get("compromiseReason")),
                 )
                 for item in document["keys"]
             ]
@@ -867,6 +916,35 @@ def _check_key_id(key_id: object) -> str:
             key_id=key_id,
         )
     return key_id
+
+
+_MAX_REASON = 500
+
+
+def _check_reason(reason: object) -> str | None:
+    if reason is None:
+        return None
+    if not isinstance(reason, str):
+        raise KeyError_("the compromise reason must be a string")
+    reason = reason.strip()
+    if len(reason) > _MAX_REASON:
+        raise KeyError_(f"the compromise reason is longer than {_MAX_REASON} characters")
+    if any(unicodedata.category(c).startswith("C") for c in reason):
+        # It is printed by `keys list` on a terminal: no control characters.
+        raise KeyError_("the compromise reason must be one line of text")
+    return reason or None
+
+
+def _optional_stamp(item: Mapping[str, Any], name: str) -> str | None:
+    """A recorded time, checked: comparisons of compromise times are of these strings."""
+    value = item.get(name)
+    if value is not None and not (isinstance(value, str) and _STAMP.fullmatch(value)):
+        raise ValueError(f"{name} {value!r} is not a UTC time like 2026-01-31T12:00:00Z")
+    return value
+
+
+#: Times in keys.json: UTC, whole seconds, so that their string order is their time order.
+_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 def _iso(now: datetime) -> str:

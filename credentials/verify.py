@@ -3,7 +3,8 @@
 :func:`verify` never raises on bad input: a hostile file gets a result saying what is wrong, not
 a stack trace. Inputs: a JSON credential (dict, str or bytes), a compact VC-JWT, a baked PNG or
 SVG, or a JSON verifiable presentation. Collaborators are arguments: the DID ``resolver``, the
-``fetch_status_list`` used for Bitstring Status List checks, the JSON-LD ``loader`` and ``now``.
+``fetch_status_list`` used for Bitstring Status List checks, the JSON-LD ``loader``, ``now``, and
+an optional ``key_policy`` (see :data:`KeyPolicy`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,14 @@ from .jwt import verify_jwt
 from .status_list import check_status
 
 if TYPE_CHECKING:
-    from .did import Resolver
+    from .did import Resolver, VerificationMethod
+
+#: ``key_policy(method, credential, token)``: asked about every key whose signature on a
+#: credential verified (the dereferenced method, the credential, and its VC-JWT when it came as
+#: one). A string it returns says why that key cannot vouch for this credential (its controller
+#: reported it compromised, and a thief can write any ``proof.created`` date, so only the
+#: controller's own records can tell); it fails the issuer check as ``key-compromised``.
+KeyPolicy = Callable[["VerificationMethod", dict, "str | None"], "str | None"]
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -62,6 +70,9 @@ _VERDICT_OF_PROBLEM = {
     "controller-mismatch": "unknown-issuer",
     "purpose-not-authorized": "unknown-issuer",
     "unknown-key": "unknown-issuer",
+    # Ranked with the issuer problems: the signature is intact but proves nothing about who
+    # made it, so neither "genuine but expired" nor "revoked" may be said of it.
+    "key-compromised": "unknown-issuer",
     "revoked": "revoked",
     "suspended": "suspended",
     "expired": "expired",
@@ -152,12 +163,14 @@ def verify(
     fetch_status_list: Callable[[str], dict] | None = None,
     clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     check_schema: bool = True,
+    key_policy: KeyPolicy | None = None,
 ) -> VerificationResult:
     """Verify ``data`` and return what was checked and what failed. Never raises on bad input."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     context = _Context(now, resolver, loader or bundled_loader(), fetch_status_list, clock_skew)
     context.check_schema = check_schema
+    context.key_policy = key_policy
     try:
         fmt, parsed = _parse(data)
     except CredentialsError as exc:
@@ -180,6 +193,7 @@ class _Context:
     clock_skew: timedelta
     check_schema: bool = True
     depth: int = 0
+    key_policy: KeyPolicy | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,9 +286,31 @@ def _verify_data_integrity(credential: dict, fmt: str, ctx: _Context) -> Verific
     checks = verify_proofs(
         credential, resolver=ctx.resolver, loader=ctx.loader, expected_controller=issuer
     )
+    checks = [
+        replace(check, verified=False, problem="key-compromised", detail=reason)
+        if check.verified
+        and (reason := _key_refusal(check.verification_method, credential, None, ctx))
+        else check
+        for check in checks
+    ]
     _report_proofs(checks, report)
     _check_common(credential, report, ctx)
     return report.result(credential)
+
+
+def _key_refusal(
+    vm_id: str | None, credential: dict, token: str | None, ctx: _Context
+) -> str | None:
+    """Why ``ctx.key_policy`` refuses the key that verified ``credential``, or None."""
+    if ctx.key_policy is None or not isinstance(vm_id, str):
+        return None
+    try:
+        # Resolved a moment ago to check the signature; the resolver remembers the document.
+        method = ctx.resolver.resolve_verification_method(vm_id)
+    except CredentialsError:
+        return None
+    reason = ctx.key_policy(method, credential, token)
+    return f"{vm_id}: {reason}" if reason else None
 
 
 def _verify_jwt_form(token: str, fmt: str, ctx: _Context) -> VerificationResult:
@@ -295,7 +331,15 @@ def _verify_jwt_form(token: str, fmt: str, ctx: _Context) -> VerificationResult:
         return report.result(None)
     report.ok("parse", "read a VC-JWT")
     _check_shape(credential, report, ctx)
-    if jwt_result.verified:
+    refusal = (
+        _key_refusal(jwt_result.verification_method, credential, token, ctx)
+        if jwt_result.verified
+        else None
+    )
+    if refusal:
+        report.ok("proof", f"JWT signature verified ({jwt_result.header.get('alg')})")
+        report.fail("issuer", "key-compromised", refusal)
+    elif jwt_result.verified:
         report.ok("proof", f"JWT signature verified ({jwt_result.header.get('alg')})")
         report.ok("issuer", "the signing key belongs to the issuer")
     else:
@@ -346,6 +390,7 @@ def _verify_presentation(presentation: dict, ctx: _Context) -> VerificationResul
                 fetch_status_list=ctx.fetch_status_list,
                 clock_skew=ctx.clock_skew,
                 check_schema=ctx.check_schema,
+                key_policy=ctx.key_policy,
             )
         )
     if not nested:
@@ -473,6 +518,10 @@ def _report_proofs(checks: Iterable[ProofCheck], report: _Report) -> None:
     for check in checks:
         if check.verified:
             report.ok("proof", f"proof {check.index}: {check.detail} ({check.verification_method})")
+        elif check.problem == "key-compromised":
+            # The signature itself is intact; what fails is the key's word for the issuer.
+            report.ok("proof", f"proof {check.index}: signature verified")
+            report.fail("issuer", check.problem, f"proof {check.index}: {check.detail}")
         else:
             name = (
                 "issuer"
@@ -587,6 +636,7 @@ def _check_endorsements(credential: dict, report: _Report, ctx: _Context) -> Non
         ctx.clock_skew,
         ctx.check_schema,
         ctx.depth + 1,
+        key_policy=ctx.key_policy,
     )
     for where, endorsement in endorsements:
         result = (

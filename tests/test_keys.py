@@ -9,7 +9,7 @@ import pickle
 import shutil
 import stat
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -559,6 +559,49 @@ def test_store_misc_errors(store: KeyStore, tmp_path: Path) -> None:
     with pytest.raises(KeyError_, match="malformed"):
         store.list()
     assert stored.key.has_private
+
+
+def test_store_marks_a_retired_key_compromised(store: KeyStore) -> None:
+    first = store.generate("k1", now=NOW)
+    with pytest.raises(KeyError_, match="'k1' is the active key; rotate first"):
+        store.mark_compromised("k1", since=NOW, now=NOW)
+    store.rotate(LATER, key_id="k2")
+    since = datetime(2025, 9, 1, 8, 30, 15, 999999, tzinfo=UTC)
+    marked = store.mark_compromised("k1", since=since, now=LATER, reason="  laptop stolen ")
+    # Whole seconds, rounded down: a mark never starts later than what was said.
+    assert (marked.compromised_since, marked.compromised, marked.compromise_reason) == (
+        "2025-09-01T08:30:15Z", "2026-03-01T12:00:00Z", "laptop stolen")
+    entry = json.loads((store.directory / "keys.json").read_text())["keys"][0]
+    assert entry == {**entry, "status": "retired", "compromisedSince": "2025-09-01T08:30:15Z",
+                     "compromised": "2026-03-01T12:00:00Z", "compromiseReason": "laptop stolen"}
+    assert store.info("k1") == marked
+    assert store.load("k1") == first.key  # still loadable, still in public_keys
+    assert [k for k, _, _ in store.public_keys()] == ["k1", "k2"]
+    assert store.info("k2").compromised_since is None
+
+    with pytest.raises(KeyError_, match="can only be moved earlier"):
+        store.mark_compromised("k1", since=since + timedelta(days=1), now=LATER)
+    with pytest.raises(KeyError_, match="can only be moved earlier"):
+        store.mark_compromised("k1", since=since, now=LATER)
+    earlier = store.mark_compromised("k1", since=NOW, now=LATER)
+    assert earlier.compromised_since == "2025-03-01T12:00:00Z"
+    assert earlier.compromise_reason == "laptop stolen"  # kept when none is given
+    with pytest.raises(KeyError_, match="in the future"):
+        store.mark_compromised("k1", since=LATER + timedelta(seconds=1), now=LATER)
+    with pytest.raises(KeyError_, match="one line"):
+        store.mark_compromised("k1", since=NOW, now=LATER, reason="a\nb")
+    with pytest.raises(KeyError_, match="longer than 500"):
+        store.mark_compromised("k1", since=NOW, now=LATER, reason="x" * 501)
+    with pytest.raises(KeyError_, match="no key 'k9'"):
+        store.mark_compromised("k9", since=NOW, now=LATER)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        store.mark_compromised("k1", since=datetime(2025, 1, 1), now=LATER)  # naive on purpose
+
+    index = json.loads((store.directory / "keys.json").read_text())
+    index["keys"][0]["compromisedSince"] = "2025-09-01 08:30"
+    (store.directory / "keys.json").write_text(json.dumps(index))
+    with pytest.raises(KeyError_, match=r"malformed.*compromisedSince"):
+        store.list()
 
 
 def test_store_tightens_existing_directory(tmp_path: Path) -> None:

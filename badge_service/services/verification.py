@@ -11,7 +11,8 @@ network: :class:`LocalDocuments` serves them from the database and the keyring (
 issued, DID documents, signed status lists), so verifying our credentials works without DNS and
 sees a revocation at once. For our credentials the database also refines the verdict: revocation
 sets the same status bit as suspension (see models/issued.py), and the state kept here says
-which it was, and why.
+which it was, and why. A signature by a key an organisation reported compromised counts only
+for a credential recorded here before then (services/key_compromise.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ from ..models.issued import STATE_REVOKED, STATE_SUSPENDED
 from ..models.programmes import ROLE_TRAINER
 from . import accounts, organisations, status_lists
 from .delivery import public_recipient_name
+from .key_compromise import GENERAL as COMPROMISED_TEXTS
+from .key_compromise import KEY_COMPROMISED, CompromisedKeys
+from .key_compromise import explain as explain_compromise
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +164,8 @@ class LocalDocuments:
         self.base = public_base_url.rstrip("/")
         self.now = now
         self.host_organisation = host_organisation
+        #: Every door verifying through this service judges compromised keys by our records.
+        self.key_policy = CompromisedKeys(self)
 
     def owns(self, url: str) -> bool:
         """Whether ``url`` is under our base URL (scheme and host compared case-blind)."""
@@ -397,7 +403,8 @@ def _verify_input(item: Input, *, now: datetime, fetch: Fetcher, credential_fetc
             return [_failure(item.source, "malformed", "parse", "malformed-input",
                              "nothing was given", language)]
         data = item.content
-    result = verify(data, now=now, resolver=Resolver(fetcher=fetch), fetch_status_list=fetch)
+    result = verify(data, now=now, resolver=Resolver(fetcher=fetch), fetch_status_list=fetch,
+                    key_policy=local.key_policy if local is not None else None)
     if result.format == "presentation" and result.credentials:
         outer = [e for e in result.errors if e.check != "credentials"]
         reports = [report_for(f"{item.source} ({i})", nested, local, email, language,
@@ -508,13 +515,17 @@ def report_for(source: str, result: VerificationResult, local: LocalDocuments | 
                                    warnings_by_check.get(check.name), language))
         for check in result.checks
     ]
-    problems = [ProblemReport(p.type, p.check, p.detail, explain_problem(p.type, language))
+    problems = [ProblemReport(p.type, p.check, p.detail, _explain(p, language))
                 for p in errors]
     warnings = [ProblemReport(p.type, p.check, p.detail, explain_problem(p.type, language))
                 for p in (*result.warnings, *presentation_problems)]
     headline = verdict_text(verdict, language)
     if verdict == "invalid" and problems:
         headline += " " + problems[0].explanation
+    compromised = next((p for p in problems if p.type == KEY_COMPROMISED), None)
+    if compromised is not None and verdict != "invalid":
+        # "Unknown issuer" alone would not say why: the issuer itself disowned the key.
+        headline += " " + compromised.explanation
     report = CredentialReport(
         source=source, verdict=verdict, verified=verdict == "valid", headline=headline,
         format=result.format, checks=checks, errors=problems, warnings=warnings,
@@ -884,6 +895,7 @@ PROBLEM_TEXTS: dict[str, dict[str, str]] = {
                             "fr": "Une de ses recommandations n'est pas authentique."},
     "unknown-issuer": {"en": "The issuer could not be confirmed.",
                        "fr": "L'émetteur n'a pas pu être confirmé."},
+    KEY_COMPROMISED: COMPROMISED_TEXTS,
     # Our own problems, before the credential could be read.
     "not-a-url": {"en": "This is not a web address. Give the credential's address, starting "
                         "with https://.",
@@ -935,6 +947,13 @@ def explain_problem(slug: str, language: str) -> str:
     return _t(texts, language) if texts else _t(FAILED, language)
 
 
+def _explain(problem: Any, language: str) -> str:
+    """A problem's explanation; a compromised key's gives the date the issuer reported it."""
+    if problem.type == KEY_COMPROMISED:
+        return explain_compromise(problem.detail, language)
+    return explain_problem(problem.type, language)
+
+
 def problem_slugs() -> list[str]:
     """Every problem we explain (the help page lists them; VC-API problem types link there)."""
     return sorted({*PROBLEM_TEXTS, *STATUS_REASONS})
@@ -945,8 +964,7 @@ def _explain_check(name: str, passed: bool | None, error: Any, warning: Any,
     if passed is True:
         return _t(PASSED.get(name, NOT_APPLICABLE), language)
     if passed is False:
-        return explain_problem(error.type, language) if error is not None else _t(FAILED,
-                                                                                    language)
+        return _explain(error, language) if error is not None else _t(FAILED, language)
     if warning is not None:
         return explain_problem(warning.type, language)
     return _t(SKIPPED.get(name, NOT_APPLICABLE), language)
@@ -961,7 +979,8 @@ def verify_document(data: bytes | str | Mapping[str, Any], *, now: datetime, fet
     """The library's verification with our local-first fetching (presentations keep their
     nested results)."""
     fetch = LocalFirstFetcher(local, fetcher)
-    return verify(data, now=now, resolver=Resolver(fetcher=fetch), fetch_status_list=fetch)
+    return verify(data, now=now, resolver=Resolver(fetcher=fetch), fetch_status_list=fetch,
+                  key_policy=local.key_policy if local is not None else None)
 
 
 # ---------------------------------------------------------------------------------------------
