@@ -19,7 +19,7 @@ from flask import Flask
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from . import auth, config, headers, problems, transactions
-    from .db import db, sqlite_pragmas
+    from .db import db, sqlite_begin, sqlite_pragmas
     from .extensions import csrf, migrate
 
     app = Flask(__name__, instance_relative_config=True,
@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
         with app.app_context():
             event.listen(db.engine, "connect", sqlite_pragmas)
+            event.listen(db.engine, "begin", sqlite_begin)
 
     from .api import bp as api_bp
     from .web import register as register_web

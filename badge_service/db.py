@@ -67,3 +67,13 @@ def sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # The sqlite3 module opens a transaction only before INSERT/UPDATE/DELETE: a SAVEPOINT
+        # sent first (status allocation) became a transaction of its own, and its RELEASE
+        # committed what a later rollback should have undone. SQLAlchemy's documented fix:
+        # the driver does no transaction handling, and sqlite_begin starts each one.
+        dbapi_connection.isolation_level = None
+
+
+def sqlite_begin(connection: Any) -> None:
+    """Begin hook, with :func:`sqlite_pragmas`: every SQLAlchemy transaction is a real one."""
+    connection.exec_driver_sql("BEGIN")
