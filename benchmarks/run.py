@@ -38,7 +38,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 # The library, and tests/factories.py (the realistic example credential the tests use too).
@@ -46,6 +46,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from factories import DEFAULT_NOW, make_credential  # noqa: E402
 
+from badge_service.services import conformance  # noqa: E402
 from credentials import jsonld  # noqa: E402
 from credentials.data_integrity import add_proof, verify_proofs  # noqa: E402
 from credentials.did import Resolver  # noqa: E402
@@ -103,7 +104,16 @@ def python_figures(credential: dict, key: KeyPair, seconds: float) -> dict[str, 
     if not jwt_result.verified:
         raise BenchmarkError(f"our own VC-JWT does not verify: {jwt_result.errors}")
 
+    identity = _Identity(key.did_key, key.did_key_vm, "bench", key)
+    conformance.check(_award_sign(credential, identity)[0], identity=identity, now=NOW,
+                      kind=conformance.ACHIEVEMENT, jwt=_award_sign(credential, identity)[1])
+
     return {
+        # What services/issuing.issue does per award: the Data Integrity and VC-JWT forms,
+        # then the same with the conformance check before issue (schema + both round trips).
+        "award_sign": measure(lambda: _award_sign(credential, identity), seconds),
+        "award_sign_checked": measure(lambda: _award_sign_checked(credential, identity),
+                                      seconds),
         "di_sign": measure(lambda: add_proof(credential, signer, created=CREATED), seconds),
         # Like for like with Digital Bazaar's verifyCredential: shape, contexts, validity
         # dates, proofs and issuer binding; no JSON Schema.
@@ -119,6 +129,30 @@ def python_figures(credential: dict, key: KeyPair, seconds: float) -> dict[str, 
         "jwt_verify": measure(lambda: verify_jwt(token, resolver=resolver, now=NOW), seconds),
         "breakdown_ms": breakdown(signed, key, seconds),
     }
+
+
+class _Identity(NamedTuple):
+    """The fields of badge_service.keyring.IssuerIdentity that signing and the check read."""
+
+    issuer_id: str
+    verification_method: str
+    key_id: str
+    key: KeyPair
+
+    def signer(self) -> Any:
+        return self.key.signer(self.verification_method)
+
+
+def _award_sign(credential: dict, identity: _Identity) -> tuple[dict, str]:
+    signed = conformance.as_proof_set(add_proof(credential, identity.signer(), created=CREATED))
+    return signed, sign_jwt(credential, identity.key, kid=identity.verification_method)
+
+
+def _award_sign_checked(credential: dict, identity: _Identity) -> tuple[dict, str]:
+    signed, token = _award_sign(credential, identity)
+    conformance.check(signed, identity=identity, now=NOW, kind=conformance.ACHIEVEMENT,
+                      jwt=token)
+    return signed, token
 
 
 def breakdown(signed: dict, key: KeyPair, seconds: float) -> dict[str, float]:
@@ -268,6 +302,8 @@ def report_text(results: dict[str, Any]) -> str:
         else:
             lines.append(f"{label:48}{figure['per_second']:>10.0f}{figure['ms']:>10.3f}")
 
+    row("Python award signing (DI + VC-JWT)", python["award_sign"])
+    row("  same + conformance check before issue", python["award_sign_checked"])
     row("Python eddsa-rdfc-2022 sign (add_proof)", python["di_sign"])
     row("Python verify, no JSON Schema (like DB's)", python["verify"])
     row("Python proofs only (verify_proofs)", python["di_verify"])
@@ -300,6 +336,12 @@ def report_text(results: dict[str, Any]) -> str:
         f"  everything else, sign / verify   "
         f"{sign_ms - to_rdf - rdfc - b['ed25519_sign']:6.3f} / "
         f"{verify_ms - to_rdf - rdfc - b['ed25519_verify']:.3f}",
+        "",
+    ]
+    checked, unchecked = python["award_sign_checked"]["ms"], python["award_sign"]["ms"]
+    lines += [
+        f"Conformance before issue: {checked:.3f} ms vs {unchecked:.3f} ms per award signed, "
+        f"{checked / unchecked:.2f}x the time (+{checked - unchecked:.3f} ms)",
         "",
     ]
     if not ratios:

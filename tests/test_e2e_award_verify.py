@@ -306,8 +306,8 @@ def test_did_web_issuer_and_key_rotation(app, client, session, world, served, mo
     [after] = award(client, headers, world.units[1].id, [world.participants[0].email])
     new = fetch_credential(app, client, headers, served, after)
     assert new["issuer"]["id"] == did
-    assert new["proof"]["verificationMethod"] != old["proof"]["verificationMethod"]
-    assert new["proof"]["verificationMethod"] == current_keyring().identity(
+    assert new["proof"][0]["verificationMethod"] != old["proof"][0]["verificationMethod"]
+    assert new["proof"][0]["verificationMethod"] == current_keyring().identity(
         organisation).verification_method
     assert served.verify(new).verdict == "valid"
     assert served.verify(old).verdict == "valid"  # signed with the retired key: still valid

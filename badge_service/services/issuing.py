@@ -39,7 +39,7 @@ from ..models import (
     User,
 )
 from ..models.issued import STATE_ACTIVE, STATE_REVOKED, STATE_SUSPENDED
-from . import accounts, achievements, programmes, status_lists
+from . import accounts, achievements, conformance, programmes, status_lists
 
 STATUS_PURPOSE = "suspension"
 MAX_BATCH = 2000
@@ -370,8 +370,14 @@ def issue(session: Session, achievement: Achievement, recipient: User, *, issuin
                                 issuer_id=identity.issuer_id, status_entry=entry,
                                 issuing=issuing, narrative=narrative,
                                 evidence_url=evidence_url, level=level)
-    signed = data_integrity.add_proof(unsigned, identity.signer(), created=issuing.now)
+    signed = conformance.as_proof_set(
+        data_integrity.add_proof(unsigned, identity.signer(), created=issuing.now))
     token = sign_jwt(unsigned, identity.key, kid=identity.verification_method)
+    # Before anything of this credential is stored or mailed (the caller rolls back the
+    # status entry allocated above): a refusal issues nothing of the whole request.
+    conformance.check(signed, identity=identity, now=issuing.now, kind=conformance.ACHIEVEMENT,
+                      jwt=token, what=f"the credential of {achievement.name!r} for "
+                      f"{recipient.email}")
     credential = IssuedCredential(
         id=credential_id, organisation_id=organisation.id, achievement_id=achievement.id,
         recipient_id=recipient.id, awarded_by_id=awarded_by.id if awarded_by else None,

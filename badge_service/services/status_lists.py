@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session
 from credentials import data_integrity
 from credentials import status_list as bitstring
 from credentials.jwt import sign_jwt
+from credentials.verify import parse_datetime
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import Organisation, StatusEntry, StatusList
+from . import conformance
 
 PURPOSES = ("revocation", "suspension")
 LIST_SIZE = bitstring.MIN_ENTRIES
@@ -153,6 +155,10 @@ def signed_credential(session: Session, status_list: StatusList, *, identity, pu
         url, identity.issuer_id, bitstring.StatusList.from_bytes(status_list.bits),
         status_list.purpose, valid_from=now, valid_until=valid_until)
     signed = data_integrity.add_proof(unsigned, identity.signer(), created=now)
+    # Checked before it is stored or served: no OB schema applies to a status list, so the
+    # round trip (shape, contexts, signature, validity) is the whole check.
+    conformance.check(signed, identity=identity, now=now, kind=None,
+                      what=f"the status list {url}")
     status_list.signed = signed
     status_list.signed_revision = status_list.revision
     status_list.signed_until = valid_until
@@ -167,4 +173,9 @@ def signed_jwt(signed: dict, *, identity) -> str:
     next to the request, and with Ed25519 the token is the same on every request (stable
     ETag) until the list itself is re-signed."""
     unsigned = {name: value for name, value in signed.items() if name != "proof"}
-    return sign_jwt(unsigned, identity.key, kid=identity.verification_method)
+    token = sign_jwt(unsigned, identity.key, kid=identity.verification_method)
+    # The Data Integrity form was checked when signed (signed_credential); this checks the
+    # token itself, as of that signing time (its validFrom), so it needs no clock here.
+    conformance.check_jwt(token, identity=identity, now=parse_datetime(signed.get("validFrom")),
+                          what=f"the VC-JWT status list {signed.get('id')}")
+    return token

@@ -45,7 +45,7 @@ from ..keyring import ALGORITHM
 from ..models import IssuedCredential, Organisation, Programme, ProgrammeRole
 from ..models.issued import STATE_REVOKED, STATE_SUSPENDED
 from ..models.programmes import ROLE_TRAINER
-from . import accounts, organisations, status_lists
+from . import accounts, conformance, organisations, status_lists
 from .delivery import public_recipient_name
 from .key_compromise import GENERAL as COMPROMISED_TEXTS
 from .key_compromise import KEY_COMPROMISED, CompromisedKeys
@@ -1100,13 +1100,21 @@ def issue_credential(session: Session, actor: Any, keyring: Any, body: Any, *,
             field="credential")]) from None
     types = credential.get("type")
     types = types if isinstance(types, list) else [types]
-    if {"OpenBadgeCredential", "AchievementCredential"} & set(types):
+    open_badge = bool({"OpenBadgeCredential", "AchievementCredential"} & set(types))
+    if open_badge:
         violations = schema.validate(signed, "AchievementCredential")
         if violations:
             raise IssueRefused("the credential does not follow the Open Badges 3.0 schema", [
                 FieldError(v.message, field="credential" + (v.path.replace("/", ".")
                                                             if v.path else ""))
                 for v in violations[:20]])
+        # The strict 1EdTech schema variant wants the proof as an array (same signature).
+        signed = conformance.as_proof_set(signed)
+    # The caller chose the dates (a credential valid from tomorrow may be issued); the rest
+    # must verify round trip before it is sent.
+    conformance.check(signed, identity=identity, now=now,
+                      kind=conformance.ACHIEVEMENT if open_badge else None,
+                      what="the credential", check_dates=False)
     log.info("VC-API issued %s for %s (actor %s)", signed.get("id", "a credential without id"),
              organisation.slug, getattr(actor, "email", "loopback operator"))
     return signed
