@@ -133,12 +133,17 @@ def add_proof(
     proof_id: str | None = None,
     previous_proof: str | Sequence[str] | None = None,
     cryptosuite: str = CRYPTOSUITE,
+    challenge: str | None = None,
+    domain: str | Sequence[str] | None = None,
 ) -> dict:
     """Return a copy of ``document`` with a Data Integrity proof added.
 
     ``cryptosuite`` is ``"eddsa-rdfc-2022"`` (the default) or ``"eddsa-jcs-2022"``. With
     ``previous_proof`` (a proof id or a list of them, which must be proofs of ``document``) the
     new proof is a link of a proof chain and covers those proofs too.
+
+    ``challenge`` and ``domain`` (proof options, so signed) bind a holder's presentation to one
+    verifier's request (VC Data Integrity §2.1).
 
     ``controller`` is the verification method's controller; by default, the DID (or URL) before
     the ``#`` of ``signer.verification_method``. It must be the document's issuer: a verifier
@@ -170,6 +175,10 @@ def add_proof(
     }
     if proof_id:
         options = {"id": proof_id, **options}
+    if challenge is not None:
+        options["challenge"] = challenge
+    if domain is not None:
+        options["domain"] = domain if isinstance(domain, str) else list(domain)
     if previous_proof:
         options["previousProof"] = (
             previous_proof if isinstance(previous_proof, str) else list(previous_proof)

@@ -164,13 +164,20 @@ def verify(
     clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     check_schema: bool = True,
     key_policy: KeyPolicy | None = None,
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> VerificationResult:
-    """Verify ``data`` and return what was checked and what failed. Never raises on bad input."""
+    """Verify ``data`` and return what was checked and what failed. Never raises on bad input.
+
+    ``challenge`` and ``domain`` are what the verifier asked a holder to sign: every proof of a
+    presentation must carry them (an unsigned presentation then fails). Credentials ignore them.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     context = _Context(now, resolver, loader or bundled_loader(), fetch_status_list, clock_skew)
     context.check_schema = check_schema
     context.key_policy = key_policy
+    context.challenge, context.domain = challenge, domain
     try:
         fmt, parsed = _parse(data)
     except CredentialsError as exc:
@@ -194,6 +201,8 @@ class _Context:
     check_schema: bool = True
     depth: int = 0
     key_policy: KeyPolicy | None = None
+    challenge: str | None = None
+    domain: str | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,8 +381,14 @@ def _verify_presentation(presentation: dict, ctx: _Context) -> VerificationResul
             expected_controller=holder_id if isinstance(holder_id, str) else None,
         )
         _report_proofs(checks, report)
+        _check_request_binding(presentation, report, ctx)
     else:
-        report.skip("proof", "the presentation itself is not signed (credentials are checked)")
+        report.skip("proof", "the presentation itself is not signed: only the credentials it "
+                    "carries count", warn="unsigned-presentation")
+        for name in ("challenge", "domain"):
+            if getattr(ctx, name) is not None:
+                report.fail("proof", f"{name}-mismatch", f"the presentation is not signed, so "
+                            f"it cannot carry the expected {name} {getattr(ctx, name)!r}")
     carried = presentation.get("verifiableCredential", [])
     if not isinstance(carried, list):
         carried = [carried]
@@ -381,6 +396,14 @@ def _verify_presentation(presentation: dict, ctx: _Context) -> VerificationResul
     for item in carried:
         if isinstance(item, dict) and item.get("type") == "EnvelopedVerifiableCredential":
             item = _enveloped(item)
+        if isinstance(item, str) and not _JWT.match(item.strip()):
+            # Text in a presentation is a VC-JWT; JSON inside a JSON string is a client's
+            # double encoding, and reading it would verify what was not sent as a credential.
+            inner = _Report("unknown")
+            inner.fail("parse", "malformed-input", "a credential in a presentation is an "
+                       "object or a VC-JWT, not other text")
+            nested.append(inner.result(None))
+            continue
         nested.append(
             verify(
                 item,
@@ -393,8 +416,13 @@ def _verify_presentation(presentation: dict, ctx: _Context) -> VerificationResul
                 key_policy=ctx.key_policy,
             )
         )
-    if not nested:
-        report.fail("credentials", "malformed-input", "the presentation carries no credential")
+    if not nested and "proof" in presentation:
+        # A holder's signed presentation proves control of the holder's key (authentication).
+        report.skip("credentials", "the presentation carries no credential")
+    elif not nested:
+        report.fail("credentials", "malformed-input",
+                    "the presentation is neither signed nor carries a credential: it proves "
+                    "nothing")
     else:
         good = sum(r.verified for r in nested)
         detail = f"{good} of {len(nested)} credentials verified"
@@ -403,6 +431,29 @@ def _verify_presentation(presentation: dict, ctx: _Context) -> VerificationResul
         else:
             report.checks.append(Check("credentials", False, detail))
     return report.result(presentation, tuple(nested))
+
+
+def _check_request_binding(presentation: dict, report: _Report, ctx: _Context) -> None:
+    """Each proof carries the challenge and domain the verifier chose (VC Data Integrity §2.1).
+
+    They are proof options, so the signature covers them: once the proof verified, comparing
+    the JSON values is enough. Without them a presentation could be replayed to another
+    verifier or for another request.
+    """
+    proofs = presentation.get("proof")
+    proofs = proofs if isinstance(proofs, list) else [proofs]
+    for name in ("challenge", "domain"):
+        expected = getattr(ctx, name)
+        if expected is None:
+            continue
+        for index, proof in enumerate(proofs):
+            value = proof.get(name) if isinstance(proof, dict) else None
+            # A domain may be a set of domains (VC Data Integrity §2.1); a challenge is one.
+            accepted = value if name == "domain" and isinstance(value, list) else [value]
+            if expected not in accepted:
+                found = f"carries no {name}" if value is None else f"has {name} {value!r}"
+                report.fail("proof", f"{name}-mismatch",
+                            f"proof {index} {found}; {expected!r} was expected")
 
 
 def _enveloped(item: dict) -> str:

@@ -46,6 +46,7 @@ from ..problems import PROBLEM_JSON, problem_type
 from ..ratelimit import limited
 from ..services import verification as service
 from ..web.verify import current_fetcher, local_documents, read_upload, uploaded_files
+from . import vc_input
 from .openapi import operation
 
 log = logging.getLogger(__name__)
@@ -186,13 +187,11 @@ def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _result_body(result: VerificationResult, verdict: str,
-                 extra_errors: list[tuple[str, str, str]] = ()) -> dict[str, Any]:
-    errors = [(e.type, e.check, e.detail) for e in result.errors] + list(extra_errors)
-    verified = result.verified and not extra_errors
+def _result_body(result: VerificationResult, verdict: str) -> dict[str, Any]:
+    errors = [(e.type, e.check, e.detail) for e in result.errors]
     body: dict[str, Any] = {
-        "verified": verified,
-        "verdict": verdict if verified or verdict != "valid" else "invalid",
+        "verified": result.verified,
+        "verdict": verdict,
         "checks": _unique([c.name for c in result.checks if c.passed]),
         "warnings": [f"{w.check}: {w.detail}" for w in result.warnings],
         "errors": [f"{check}: {detail}" for _, check, detail in errors],
@@ -221,35 +220,16 @@ def _respond(body: dict[str, Any]) -> Response:
     return response
 
 
-def _enveloped(value: Any) -> Any:
-    """VCDM 2.0 enveloped credentials/presentations: the JWT is in a data: URL id."""
-    types = value.get("type") if isinstance(value, dict) else None
-    types = types if isinstance(types, list) else [types]
-    if {"EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation"} & set(types):
-        ident = value.get("id")
-        if isinstance(ident, str) and ident.startswith("data:") and "," in ident:
-            return ident.split(",", 1)[1]
-        raise ServiceError("an enveloped credential needs a data: URL id", [FieldError(
-            "must be data:<media type>,<token>", field="id")])
-    return value
-
-
 @bp.post("/credentials/verify")
 @limited("verify")
 def public_verify_credential() -> Any:
     body = json_body()
     _only(body, {"verifiableCredential", "options"})
     _options(body)
-    document = _enveloped(body.get("verifiableCredential"))
-    if not isinstance(document, dict | str) or not document:
-        raise ServiceError("give the credential to verify", [FieldError(
-            "is required: a credential object or a VC-JWT", field="verifiableCredential")])
-    if isinstance(document, dict):
-        types = document.get("type")
-        if "VerifiablePresentation" in (types if isinstance(types, list) else [types]):
-            raise ServiceError("this is a presentation; send it to /presentations/verify",
-                               [FieldError("must be a credential",
-                                           field="verifiableCredential")])
+    document = vc_input.document(body.get("verifiableCredential"), "verifiableCredential")
+    if vc_input.has_type(document, "VerifiablePresentation"):
+        raise ServiceError("this is a presentation; send it to /presentations/verify",
+                           [FieldError("must be a credential", field="verifiableCredential")])
     now = utcnow()
     local = local_documents(now)
     result = service.verify_document(document, now=now, fetcher=current_fetcher(), local=local)
@@ -258,41 +238,25 @@ def public_verify_credential() -> Any:
     return _respond(_result_body(result, report.verdict))
 
 
-def _proofs(document: dict[str, Any]) -> list[Any]:
-    proofs = document.get("proof")
-    return proofs if isinstance(proofs, list) else ([proofs] if proofs is not None else [])
-
-
 @bp.post("/presentations/verify")
 @limited("verify")
 def public_verify_presentation() -> Any:
     body = json_body()
     _only(body, {"verifiablePresentation", "presentation", "options"})
     options = _options(body)
-    document = _enveloped(body.get("verifiablePresentation", body.get("presentation")))
-    if not isinstance(document, dict | str) or not document:
-        raise ServiceError("give the presentation to verify", [FieldError(
-            "is required: a presentation object", field="verifiablePresentation")])
-    if isinstance(document, dict):
-        types = document.get("type")
-        if "VerifiablePresentation" not in (types if isinstance(types, list) else [types]):
-            raise ServiceError("this is not a presentation", [FieldError(
-                "type must include VerifiablePresentation", field="verifiablePresentation")])
-    extra: list[tuple[str, str, str]] = []
-    for name in ("challenge", "domain"):
-        expected = options.get(name)
-        if expected is None:
-            continue
-        proofs = _proofs(document) if isinstance(document, dict) else []
-        if not proofs or any(not isinstance(p, dict) or p.get(name) != expected
-                             for p in proofs):
-            extra.append(("malformed-proof", "proof",
-                          f"the presentation's proof does not carry the expected {name} "
-                          f"{expected!r}"))
+    field = "verifiablePresentation" if "verifiablePresentation" in body else "presentation"
+    document = vc_input.document(body.get(field), field, what="a presentation")
+    if isinstance(document, dict) and not vc_input.has_type(document, "VerifiablePresentation"):
+        raise ServiceError("this is not a presentation", [FieldError(
+            "type must include VerifiablePresentation", field=field)])
+    # Checked by the library against every proof of the presentation (a signed proof option).
+    challenge = vc_input.request_option(options, "challenge")
+    domain = vc_input.request_option(options, "domain")
     now = utcnow()
     result = service.verify_document(document, now=now, fetcher=current_fetcher(),
-                                     local=local_documents(now))
-    return _respond(_result_body(result, result.verdict, extra))
+                                     local=local_documents(now), challenge=challenge,
+                                     domain=domain)
+    return _respond(_result_body(result, result.verdict))
 
 
 # --- /api/v1/verify: the verification page as JSON -------------------------------------------
@@ -388,8 +352,9 @@ def public_verify() -> Any:
                 for err in exc.errors(include_url=False, include_input=False)]) from None
         service.check_counts(parsed.urls, 0, len(parsed.credentials))
         inputs = [service.Input.url(u) for u in parsed.urls]
-        inputs += [service.Input.document(f"credentials[{i}]", c)
-                   for i, c in enumerate(parsed.credentials)]
+        inputs += [service.Input.document(f"credentials[{i}]", vc_input.document(
+            c, f"credentials[{i}]", ValidationFailed, "a credential or presentation"))
+            for i, c in enumerate(parsed.credentials)]
         email, language = parsed.email, _language(parsed.lang)
     now = utcnow()
     reports = service.verify_any(inputs, now=now, fetcher=current_fetcher(),

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credentials import data_integrity, schema
+from credentials import data_integrity, related_resource, schema
 from credentials.did import Resolver
 from credentials.errors import CredentialsError, FetchError, UndefinedTermError
 from credentials.models import identity_matches
@@ -924,6 +924,22 @@ PROBLEM_TEXTS: dict[str, dict[str, str]] = {
                                  "again later.",
                            "fr": "Un problème inattendu a empêché la vérification ; réessayez "
                                  "plus tard."},
+    "challenge-mismatch": {"en": "The presentation was not made for this request: it does not "
+                                 "carry the expected challenge (it may be a replay).",
+                           "fr": "La présentation n'a pas été faite pour cette demande : elle ne "
+                                 "porte pas le défi attendu (ce peut être un rejeu)."},
+    "domain-mismatch": {"en": "The presentation was made for another site: it does not carry the "
+                              "expected domain.",
+                        "fr": "La présentation a été faite pour un autre site : elle ne porte pas "
+                              "le domaine attendu."},
+    "unsigned-presentation": {"en": "The presentation itself is not signed: it does not prove who "
+                                    "presents the credentials; only the credentials count.",
+                              "fr": "La présentation elle-même n'est pas signée : elle ne prouve "
+                                    "pas qui présente les badges ; seuls les badges comptent."},
+    "related-resource-mismatch": {"en": "A resource the credential relies on is not the one its "
+                                        "issuer described (its digest differs).",
+                                  "fr": "Une ressource dont dépend le badge n'est pas celle que "
+                                        "son émetteur a décrite (son empreinte diffère)."},
 }
 
 
@@ -975,11 +991,13 @@ def _explain_check(name: str, passed: bool | None, error: Any, warning: Any,
 
 
 def verify_document(data: bytes | str | Mapping[str, Any], *, now: datetime, fetcher: Fetcher,
-                    local: LocalDocuments | None = None) -> VerificationResult:
+                    local: LocalDocuments | None = None, challenge: str | None = None,
+                    domain: str | None = None) -> VerificationResult:
     """The library's verification with our local-first fetching (presentations keep their
-    nested results)."""
+    nested results; ``challenge``/``domain``: what a presentation's proofs must carry)."""
     fetch = LocalFirstFetcher(local, fetcher)
     return verify(data, now=now, resolver=Resolver(fetcher=fetch), fetch_status_list=fetch,
+                  challenge=challenge, domain=domain,
                   key_policy=local.key_policy if local is not None else None)
 
 
@@ -997,7 +1015,9 @@ class IssueRefused(ServiceError):
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
-ISSUE_OPTIONS = frozenset({"credentialId", "mandatoryPointers", "issuer"})
+#: Defines DataIntegrityProof, cryptosuite and proofValue, which the VC 1.1 context predates.
+DI_V2 = "https://w3id.org/security/data-integrity/v2"
+ISSUE_OPTIONS = frozenset({"credentialId", "mandatoryPointers", "issuer", "cryptosuite"})
 _DATETIME = re.compile(
     r"^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
@@ -1050,8 +1070,13 @@ def issue_credential(session: Session, actor: Any, keyring: Any, body: Any, *,
     errors += [FieldError(f"unknown option {name!r}", field=f"options.{name}")
                for name in sorted(set(options) - ISSUE_OPTIONS)]
     if options.get("mandatoryPointers"):
-        errors.append(FieldError("selective disclosure is not supported (eddsa-rdfc-2022 signs "
-                                 "the whole credential)", field="options.mandatoryPointers"))
+        errors.append(FieldError("selective disclosure is not supported (both cryptosuites "
+                                 "offered sign the whole credential)",
+                                 field="options.mandatoryPointers"))
+    cryptosuite = options.get("cryptosuite", data_integrity.CRYPTOSUITE)
+    if cryptosuite not in data_integrity.CRYPTOSUITES:
+        errors.append(FieldError(f"must be one of {', '.join(data_integrity.CRYPTOSUITES)}",
+                                 field="options.cryptosuite"))
     if not isinstance(credential, Mapping):
         errors.append(FieldError("give the unsigned credential as a JSON object",
                                  field="credential"))
@@ -1068,9 +1093,17 @@ def issue_credential(session: Session, actor: Any, keyring: Any, body: Any, *,
         elif "issuer" not in credential:
             credential["issuer"] = requested
             issuer_id = requested
-    if "issuanceDate" not in credential and _first_context(credential) == VC_V1:
-        # VCDM 1.1 requires it; like other VC-API issuers, the issue time fills it in.
-        credential["issuanceDate"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if _first_context(credential) == VC_V1:
+        if "issuanceDate" not in credential:
+            # VCDM 1.1 requires it; like other VC-API issuers, the issue time fills it in.
+            credential["issuanceDate"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        contexts = credential["@context"]
+        if isinstance(contexts, str):
+            contexts = credential["@context"] = [contexts]
+        if isinstance(contexts, list) and DI_V2 not in contexts:
+            # Without it the proof's own terms are undefined in a VC 1.1 credential (the
+            # signature would not cover them); appended, so no term the caller chose moves.
+            contexts.append(DI_V2)
     errors += _check_unsigned(credential)
     if errors:
         raise IssueRefused("the credential cannot be issued as given", errors)
@@ -1083,7 +1116,8 @@ def issue_credential(session: Session, actor: Any, keyring: Any, body: Any, *,
         raise Forbidden("only the organisation's coordinators and trainers can issue for it")
     identity = keyring.identity(organisation)
     try:
-        signed = data_integrity.add_proof(credential, identity.signer(), created=now)
+        signed = data_integrity.add_proof(credential, identity.signer(), created=now,
+                                          cryptosuite=cryptosuite)
     except UndefinedTermError as exc:
         raise IssueRefused(f"term {exc.term!r} is not defined by the credential's contexts",
                            [FieldError(exc.detail, field="credential")]) from None
@@ -1193,6 +1227,10 @@ def _check_unsigned(credential: Mapping[str, Any]) -> list[FieldError]:
     for name in ("name", "description"):
         if name in credential and not _language_value(credential[name]):
             bad(name, "must be a string or language value objects {@value, @language}")
+    # Before signing: a credential must not pin digests of a context other than the one it is
+    # signed and verified with (a bundled resource's digest is recomputed from its bytes).
+    errors += [FieldError(finding.detail, field=f"credential.{finding.field}")
+               for finding in related_resource.check(credential) if not finding.ok]
     return errors
 
 
