@@ -31,7 +31,7 @@ import json
 import unicodedata
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -107,6 +107,12 @@ class CertificateData:
     reference: str | None = None
     #: Where the QR code points, when not the credential's id.
     public_url: str | None = None
+    #: The language the competence and level texts were signed in, when not ``language``
+    #: (their heading then says so).
+    signed_language: str | None = None
+    #: The participant's (and trainer's) names are the issuer's records, not in the signed
+    #: credential (it identifies the holder by a hash of their email): the footer says so.
+    names_unsigned: bool = False
 
     @property
     def url(self) -> str:
@@ -131,6 +137,14 @@ LABELS = {
         "verify": "Vérifier l’authenticité",
         "reference": "Identifiant du justificatif",
         "embedded": "Ce PDF contient le justificatif Open Badges 3.0 signé (credential.json).",
+        "names_unsigned": "Ce PDF contient le justificatif Open Badges 3.0 signé "
+                          "(credential.json) ; les noms du titulaire et du formateur sont fournis "
+                          "par l’émetteur, hors justificatif signé.",
+        "holder_unsigned": "Ce PDF contient le justificatif Open Badges 3.0 signé "
+                           "(credential.json) ; le nom du titulaire est fourni par l’émetteur, "
+                           "hors justificatif signé.",
+        "as_signed": "{label} (texte signé, en {language})",
+        "languages": {"fr": "français", "en": "anglais"},
         "revoked": "RÉVOQUÉ",
         "suspended": "SUSPENDU",
         "subject": "Certificat Open Badges",
@@ -155,6 +169,14 @@ LABELS = {
         "verify": "Verify authenticity",
         "reference": "Credential ID",
         "embedded": "This PDF contains the signed Open Badges 3.0 credential (credential.json).",
+        "names_unsigned": "This PDF contains the signed Open Badges 3.0 credential "
+                          "(credential.json); the holder’s and trainer’s names are supplied by "
+                          "the issuer, not part of the signed credential.",
+        "holder_unsigned": "This PDF contains the signed Open Badges 3.0 credential "
+                           "(credential.json); the holder’s name is supplied by the issuer, not "
+                           "part of the signed credential.",
+        "as_signed": "{label} (as signed, in {language})",
+        "languages": {"fr": "French", "en": "English"},
         "revoked": "REVOKED",
         "suspended": "SUSPENDED",
         "subject": "Open Badges certificate",
@@ -495,7 +517,11 @@ def _draw_footer(canvas: Canvas, data: CertificateData, labels: dict, left: floa
           left, 74, right - left)
     _draw(canvas, fit(data.url, TextStyle("sans", 7.5, 5.5, GREY, "left"), right - left, 11),
           left, 63, right - left)
-    _draw(canvas, fit(labels["embedded"], TextStyle("sans", 7, 5.5, GREY, "left"),
+    embedded = labels["embedded"]
+    if data.names_unsigned:
+        trainer = any(s.role == "trainer" for s in data.signatories)
+        embedded = labels["names_unsigned" if trainer else "holder_unsigned"]
+    _draw(canvas, fit(embedded, TextStyle("sans", 7, 5.5, GREY, "left"),
                       right - left, 11), left, 52, right - left)
 
 
@@ -538,7 +564,11 @@ def _competence_table(data: CertificateData, labels: dict, shown: int, width: fl
     def cell(text: str | None, style: TextStyle) -> Any:
         return _paragraph(text, style, style.size) if text else ""
 
-    rows: list[list[Any]] = [[cell(labels["code"], head), cell(labels["competences"], head)]
+    heading = labels["competences"]
+    if data.signed_language and data.signed_language != data.language:
+        heading = labels["as_signed"].format(label=heading, language=labels["languages"].get(
+            data.signed_language, data.signed_language))
+    rows: list[list[Any]] = [[cell(labels["code"], head), cell(heading, head)]
                              + ([cell(labels["level"], head)] if per_competence else [])]
     for competence in competences[:shown]:
         rows.append([cell(competence.code, body), cell(competence.name, body)]
@@ -738,20 +768,6 @@ def _text(value: Any, language: str) -> str | None:
     return None
 
 
-def _edition(achievement: dict[str, Any], language: str) -> tuple[str, str | None]:
-    """The achievement's name and description in ``language`` (its related edition in that
-    language when there is one), else in its main language."""
-    name = _text(achievement.get("name"), language) or ""
-    description = _text(achievement.get("description"), language)
-    if achievement.get("inLanguage") not in (None, language):
-        for related in achievement.get("related") or ():
-            if isinstance(related, dict) and related.get("inLanguage") == language:
-                name = _text(related.get("name"), language) or name
-                description = _text(related.get("description"), language) or description
-                break
-    return name, description
-
-
 def _level_names(achievement: dict[str, Any], language: str) -> dict[str, str]:
     names = {}
     for description in achievement.get("resultDescription") or ():
@@ -810,65 +826,45 @@ def certificate_data(credential: IssuedCredential, language: str,
                      public_base_url: str) -> CertificateData:
     """The plain data of an issued credential's certificate in ``language``.
 
-    Texts come from the signed credential, translated from the definitions (framework items,
-    the organisation's names) when the certificate's language is not the credential's main
-    language — as on the public credential page. The participant's name is the public one
-    (never an email address)."""
-    from sqlalchemy.orm import object_session
-
-    from .models import FrameworkItem
-    from .services import achievements
+    Every text comes from the signed credential, never from today's definitions: the
+    achievement's name and description in ``language`` when it has that edition (``related``,
+    signed), the competences, level and issuer's name as signed (in the achievement's main
+    language, which the competences' heading then names). The names of the participant (the
+    public one, never an email address) and of the trainer are not in the credential; the
+    footer says they are the issuer's."""
+    from .services import signed_texts
     from .services.delivery import public_recipient_name
     from .services.issuing import credential_url
-    from .services.programmes import text_of
 
     if language not in LANGUAGES:
         raise ValidationFailed("unknown certificate language",
                                [FieldError("must be fr or en", field="lang")])
     document = credential.document
-    subject = document.get("credentialSubject") or {}
-    if isinstance(subject, list):
-        subject = subject[0] if subject else {}
-    achievement = subject.get("achievement") or {}
-    name, description = _edition(achievement, language)
+    achievement = signed_texts.achievement_of(document)
+    name, description = signed_texts.edition(document, language)
     competences, level = competences_of(document, language)
-    translate = language != (achievement.get("inLanguage") or credential.achievement.language)
-    if translate:
-        items = {achievements.item_url(public_base_url, a.item): a.item
-                 for a in credential.achievement.alignments}
-        urls = [a.get("targetUrl") for a in achievement.get("alignment") or ()
-                if isinstance(a, dict)]
-        competences = [
-            replace(c, name=achievements.item_name(items[url], language) or c.name,
-                    framework=text_of(items[url].version.title_i18n, language) or c.framework)
-            if url in items else c
-            for c, url in zip(competences, urls, strict=False)]
-    session = object_session(credential)
-    if credential.level_item_id is not None and session is not None:
-        item = session.get(FrameworkItem, credential.level_item_id)
-        if item is not None:
-            level = achievements.item_name(item, language)
-            if item.human_code and item.human_code not in level:
-                level = f"{item.human_code} – {level}"
-    organisation = credential.organisation
-    org_name = ((organisation.name_i18n or {}).get(language) if translate else None) or \
-        _text((document.get("issuer") or {}).get("name"), language) or organisation.name
+    org_name = signed_texts.issuer_name(document)
     signatories = []
     if credential.awarded_by is not None:
         trainer = public_recipient_name(credential.awarded_by)
         if trainer:
             signatories.append(Signatory(trainer, "trainer"))
-    signatories.append(Signatory(org_name, "issuer"))
+    if org_name:
+        signatories.append(Signatory(org_name, "issuer"))
     participant = public_recipient_name(credential.recipient) or LABELS[language]["holder"]
+    # Signed dates; the row holds the same moments, kept only for a document without them.
+    issued = (signed_texts.moment(document.get("awardedDate"))
+              or signed_texts.moment(document.get("validFrom")) or credential.issued_at)
+    code = achievement.get("humanCode")
     return CertificateData(
         language=language,
         participant=participant,
-        achievement=name or credential.achievement.name,
-        description=description,
-        achievement_code=achievement.get("humanCode"),
+        achievement=name,
+        description=description or None,
+        achievement_code=code if isinstance(code, str) else None,
         organisation=org_name,
-        issued=credential.issued_at,
-        valid_until=credential.valid_until,
+        issued=issued,
+        valid_until=signed_texts.moment(document.get("validUntil")),
         credential_id=document.get("id") or credential_url(public_base_url, credential.id),
         public_url=credential_url(public_base_url, credential.id),
         credential=document,
@@ -877,6 +873,8 @@ def certificate_data(credential: IssuedCredential, language: str,
         signatories=tuple(signatories),
         state=credential.state,
         reference=str(credential.id),
+        signed_language=signed_texts.main_language(document),
+        names_unsigned=True,
     )
 
 

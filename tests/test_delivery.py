@@ -270,9 +270,16 @@ def test_languages(app, session, client, world):
     forced = client.get(f"/credentials/{credential.id}?lang=fr",
                         headers={"Accept": BROWSER, "Accept-Language": "en"})
     assert "Décerné à" in forced.get_data(as_text=True)
-    # The English criteria come from the definition (the document has the main language).
+    # The document signs the criteria in its main language only: the English ones are the
+    # issuer's translation from the definition, marked as unsigned, the signed French text
+    # one click away (tests/test_signed_texts.py: withdrawn once the definition changes).
     assert "Outcomes validated by a trainer." in text
+    note = text.index("Translation supplied by the issuer, not part of the signed credential")
+    assert text.index("Outcomes validated by a trainer.") < note
+    assert text.index("<summary>Signed text (French)</summary>") > note
+    assert "Acquis de l&#39;UE validés par un formateur" in text[note:]
     assert "Outcomes validated" not in french
+    assert "hors badge signé" not in french.split("Nom du titulaire", 1)[0]
 
 
 def test_competences_with_the_level_reached(app, session, client, world):
@@ -293,6 +300,13 @@ def test_competences_with_the_level_reached(app, session, client, world):
     assert "<strong>2.1</strong> Selecting digital resources" in english
     assert "Level reached" in english
     assert "<strong>B1</strong> Integrator (B1)" in english
+    # Competence and level names are signed in French: the English ones are marked as the
+    # issuer's translation, and the signed names are given too.
+    unsigned = "Translation supplied by the issuer, not part of the signed credential"
+    assert english.count(unsigned) == 3  # the criteria, the competences, the level
+    assert "<strong>2.1</strong> Sélection de ressources numériques" in english
+    assert f"{unsigned} — signed name: <span lang=\"fr\">Intégrateur (B1)</span>" in english
+    assert "hors badge signé" not in french.split("Nom du titulaire", 1)[0]
 
 
 def test_names_are_escaped_everywhere(app, session, client, world):

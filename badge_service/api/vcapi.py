@@ -297,6 +297,9 @@ class SummaryOut(BaseModel):
     recipient: str | None = None
     issued: str | None = None
     expires: str | None = None
+    recipient_note: str | None = Field(
+        default=None, description="with recipient: that the name is the issuer's record, not "
+        "part of the signed credential (which identifies its holder by a hashed email)")
 
 
 class ReportOut(BaseModel):

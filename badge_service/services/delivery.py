@@ -1,12 +1,16 @@
 """Delivering issued credentials: what the public page shows, downloads, baked images, sharing.
 
-Everything the page *certifies* (achievement name, description, criteria, competences, issuer,
-dates) is read from the signed document as issued, not from today's achievement definition —
-an achievement edited later must not change what an old credential says. The other language's
-texts come from the document's ``related`` language editions, or (criteria, competence and
-issuer names, which the document carries in its main language only) from the definitions.
-The *status* is live: it comes from the credential's row (revoked, suspended) and the clock
-(expired, not yet valid), so the page changes the moment a trainer acts.
+Everything the page *certifies* (achievement name, description, criteria, competences, level,
+issuer, dates) is read from the signed document as issued, not from today's definitions — an
+achievement edited later must not change what an old credential says. The other language's
+name and description come from the document's ``related`` editions (signed too); criteria,
+competence, level and issuer names are signed in the main language only, and the page may add
+the issuer's translation (services.signed_texts), which it marks as not part of the signed
+credential, with the signed text beside it or one click away. Two things the page shows are
+not in the document at all, and it says so: the holder's name (the document identifies the
+holder by a salted hash of their email) and the *status*, which is live: it comes from the
+credential's row (revoked, suspended) and the clock (expired, not yet valid), so the page
+changes the moment a trainer acts.
 
 Decisions:
 
@@ -55,9 +59,9 @@ from credentials.jwt import sign_jwt
 from .. import uploads
 from ..errors import Conflict, NotFound
 from ..keyring import Keyring
-from ..models import Achievement, FrameworkItem, IssuedCredential, User
+from ..models import FrameworkItem, IssuedCredential, User
 from ..models.issued import STATE_REVOKED, STATE_SUSPENDED
-from . import achievements
+from . import signed_texts
 from .issuing import credential_url
 from .programmes import text_of
 
@@ -109,6 +113,11 @@ LABELS: dict[str, dict[str, str]] = {
         "not-yet-valid_text": "Ce badge ne sera valide qu'à partir du {date}.",
         "og_description": "{achievement} — décerné à {recipient} par {issuer}.",
         "og_description_anonymous": "{achievement} — décerné par {issuer}.",
+        "unsigned_translation": "Traduction fournie par l'émetteur, hors badge signé",
+        "signed_text": "Texte signé ({language})",
+        "signed_name": "nom signé",
+        "recipient_note": "Nom du titulaire fourni par l'émetteur, hors badge signé : le badge "
+                          "signé identifie son titulaire par l'empreinte de son adresse e-mail.",
     },
     "en": {
         "colon": ":", "awarded_to": "Awarded to", "issued_by": "Issued by",
@@ -138,7 +147,20 @@ LABELS: dict[str, dict[str, str]] = {
         "not-yet-valid_text": "This credential is valid only from {date}.",
         "og_description": "{achievement} — awarded to {recipient} by {issuer}.",
         "og_description_anonymous": "{achievement} — awarded by {issuer}.",
+        "unsigned_translation": "Translation supplied by the issuer, not part of the signed "
+                                "credential",
+        "signed_text": "Signed text ({language})",
+        "signed_name": "signed name",
+        "recipient_note": "Holder's name supplied by the issuer, not part of the signed "
+                          "credential: the signed credential identifies its holder by a hash "
+                          "of their email address.",
     },
+}
+
+#: Names of the languages texts may be signed in, in each page language.
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "fr": {"fr": "français", "en": "anglais"},
+    "en": {"fr": "French", "en": "English"},
 }
 
 
@@ -235,25 +257,33 @@ def _text(value: Any) -> str:
     return ""
 
 
-def _edition(achievement: dict[str, Any], language: str) -> dict[str, Any]:
-    for related in achievement.get("related") or []:
-        if isinstance(related, dict) and related.get("inLanguage") == language:
-            return related
-    return {}
-
-
 @dataclass(frozen=True)
 class Competence:
     code: str | None
+    #: As signed (the achievement's main language).
     name: str
     framework: str | None
     url: str | None
+    #: The issuer's translations into the page's language: not part of the signed credential.
+    name_translation: str | None = None
+    framework_translation: str | None = None
+
+    @property
+    def shown_name(self) -> str:
+        return self.name_translation or self.name
+
+    @property
+    def shown_framework(self) -> str | None:
+        return self.framework_translation or self.framework
 
 
 @dataclass(frozen=True)
 class Level:
     code: str | None
+    #: As signed (the achievement's rubric, main language).
     name: str
+    #: The issuer's translation: not part of the signed credential.
+    translation: str | None = None
 
 
 @dataclass
@@ -284,60 +314,58 @@ class CredentialPage:
     #: The baked image formats offered: ("png", "svg") for a PNG picture, ("svg",) else.
     baked_kinds: tuple[str, ...]
     evidence: list[dict[str, str]] = field(default_factory=list)
+    #: The language of the texts signed in one language only (criteria, competences, level).
+    signed_language: str | None = None
+    #: The issuer's translations (unsigned; see services.signed_texts).
+    criteria_translation: str | None = None
+    issuer_name_translation: str | None = None
 
     @property
     def labels(self) -> dict[str, str]:
         return LABELS[self.language]
 
+    @property
+    def competences_translated(self) -> bool:
+        return any(c.name_translation or c.framework_translation for c in self.competences)
+
+    @property
+    def signed_language_name(self) -> str:
+        tag = self.signed_language or ""
+        return LANGUAGE_NAMES[self.language].get(tag, tag)
+
 
 def _achievement_document(credential: IssuedCredential) -> dict[str, Any]:
-    subject = credential.document.get("credentialSubject") or {}
-    if isinstance(subject, list):
-        subject = subject[0] if subject else {}
-    achievement = subject.get("achievement") if isinstance(subject, dict) else None
-    return achievement if isinstance(achievement, dict) else {}
+    return signed_texts.achievement_of(credential.document)
 
 
 def achievement_name(credential: IssuedCredential, language: str | None = None) -> str:
     """The achievement's name as the credential states it, in ``language`` when it has that
     edition."""
-    achievement = _achievement_document(credential)
-    main = achievement.get("inLanguage")
-    if language and language != main:
-        edition = _edition(achievement, language)
-        if _text(edition.get("name")):
-            return _text(edition["name"])
-    return _text(achievement.get("name")) or credential.achievement.name
+    return signed_texts.edition(credential.document, language)[0]
 
 
-def _competences(credential: IssuedCredential, achievement: dict[str, Any], language: str,
-                 translate: bool, public_base_url: str) -> list[Competence]:
-    items: dict[str, FrameworkItem] = {}
-    if translate:
-        items = {achievements.item_url(public_base_url, a.item): a.item
-                 for a in credential.achievement.alignments}
-    out = []
-    for alignment in achievement.get("alignment") or []:
-        if not isinstance(alignment, dict):
-            continue
-        url = alignment.get("targetUrl") if isinstance(alignment.get("targetUrl"), str) else None
-        name = _text(alignment.get("targetName"))
-        framework = _text(alignment.get("targetFramework")) or None
-        item = items.get(url or "")
-        if item is not None:
-            name = achievements.item_name(item, language) or name
-            framework = text_of(item.version.title_i18n, language) or framework
-        out.append(Competence(_text(alignment.get("targetCode")) or None, name, framework, url))
-    return out
+def _issuer_name(credential: IssuedCredential) -> str:
+    return signed_texts.issuer_name(credential.document)
 
 
-def _level(session: Session, credential: IssuedCredential, language: str) -> Level | None:
-    if credential.level_item_id is None:
+def _competences(credential: IssuedCredential, language: str,
+                 public_base_url: str) -> list[Competence]:
+    translations = signed_texts.alignment_translations(credential, language, public_base_url)
+    return [Competence(a.code, a.name, a.framework, a.url,
+                       translations.names.get(a.url or ""),
+                       translations.frameworks.get(a.url or ""))
+            for a in signed_texts.alignments(credential.document)]
+
+
+def _level(session: Session, credential: IssuedCredential, language: str,
+           public_base_url: str) -> Level | None:
+    signed = signed_texts.achieved_level(credential.document)
+    if signed is None:
         return None
-    item = session.get(FrameworkItem, credential.level_item_id)
-    if item is None:
-        return None
-    return Level(item.human_code or None, achievements.item_name(item, language))
+    item = (session.get(FrameworkItem, credential.level_item_id)
+            if credential.level_item_id is not None else None)
+    return Level(signed.code, signed.name, signed_texts.level_translation(
+        credential, signed, language, public_base_url, item))
 
 
 def _evidence(document: dict[str, Any]) -> list[dict[str, str]]:
@@ -357,19 +385,8 @@ def credential_page(session: Session, credential: IssuedCredential, *, language:
                     now: datetime, public_base_url: str, upload_dir: str) -> CredentialPage:
     document = credential.document
     achievement = _achievement_document(credential)
-    main = achievement.get("inLanguage") or credential.achievement.language
-    translate = language != main
-    edition = _edition(achievement, language) if translate else {}
-    definition: Achievement = credential.achievement
-    description = _text(edition.get("description")) or _text(achievement.get("description"))
-    criteria = _text((achievement.get("criteria") or {}).get("narrative"))
-    if translate and (definition.criteria_i18n or {}).get(language):
-        criteria = definition.criteria_i18n[language]
-    issuer = document.get("issuer") if isinstance(document.get("issuer"), dict) else {}
-    organisation = credential.organisation
-    issuer_name = _text(issuer.get("name")) or organisation.name
-    if translate and (organisation.name_i18n or {}).get(language):
-        issuer_name = organisation.name_i18n[language]
+    name, description = signed_texts.edition(document, language)
+    issuer = signed_texts.issuer_of(document)
     image = badge_source(credential, public_base_url=public_base_url, upload_dir=upload_dir)
     image_path = (f"/uploads/{image.upload_name}" if image.upload_name
                   else f"/credentials/{credential.id}/image.svg")
@@ -379,33 +396,39 @@ def credential_page(session: Session, credential: IssuedCredential, *, language:
         # Link previews ignore SVG: they get a PNG (the default badge, drawn as PNG).
         image_url = f"{public_base_url}/credentials/{credential.id}/image.png"
     issuer_url = issuer.get("url") if isinstance(issuer.get("url"), str) else None
+    # Signed dates; the row holds the same moments, kept only for a document without them.
+    issued_at = (signed_texts.moment(document.get("awardedDate"))
+                 or signed_texts.moment(document.get("validFrom"))
+                 or _aware(credential.issued_at))
     return CredentialPage(
         id=credential.id,
         url=credential_url(public_base_url, credential.id),
         language=language,
-        achievement_name=achievement_name(credential, language),
+        achievement_name=name,
         achievement_type=_text(achievement.get("achievementType")) or "Achievement",
         achievement_code=_text(achievement.get("humanCode")) or None,
         achievement_url=achievement.get("id") if isinstance(achievement.get("id"), str)
         else None,
         description=description,
-        criteria=criteria,
-        competences=_competences(credential, achievement, language, translate,
-                                 public_base_url),
-        level=_level(session, credential, language),
-        issuer_name=issuer_name,
+        criteria=signed_texts.criteria(document),
+        competences=_competences(credential, language, public_base_url),
+        level=_level(session, credential, language, public_base_url),
+        issuer_name=_issuer_name(credential),
         issuer_url=issuer_url if issuer_url and issuer_url.startswith(("https://", "http://"))
         else None,
-        issuer_id=credential.issuer_id,
+        issuer_id=_text(issuer.get("id")),
         recipient_name=public_recipient_name(credential.recipient),
-        issued_at=_aware(credential.issued_at),
-        valid_until=_aware(credential.valid_until),
+        issued_at=issued_at,
+        valid_until=signed_texts.moment(document.get("validUntil")),
         status=display_status(credential, now),
         image_path=image_path,
         image_url=image_url,
         image_type=uploads.CONTENT_TYPES["png"],
         baked_kinds=image.baked_kinds,
         evidence=_evidence(document),
+        signed_language=signed_texts.main_language(document),
+        criteria_translation=signed_texts.criteria_translation(credential, language),
+        issuer_name_translation=signed_texts.issuer_name_translation(credential, language),
     )
 
 
@@ -579,13 +602,12 @@ def badge_source(credential: IssuedCredential, *, public_base_url: str,
         path = uploads.path_of(upload_dir, name)
         if path is not None:
             return BadgeSource(path.read_bytes(), name.rsplit(".", 1)[1], name)
-    organisation = credential.organisation
-    return BadgeSource(default_badge_svg(achievement_name(credential), organisation.name,
+    return BadgeSource(default_badge_svg(achievement_name(credential), _issuer_name(credential),
                                          seed=str(credential.achievement_id)), "svg", None)
 
 
 def default_badge_png_for(credential: IssuedCredential) -> bytes:
-    return default_badge_png(achievement_name(credential), credential.organisation.name,
+    return default_badge_png(achievement_name(credential), _issuer_name(credential),
                              seed=str(credential.achievement_id))
 
 

@@ -50,6 +50,7 @@ from .delivery import public_recipient_name
 from .key_compromise import GENERAL as COMPROMISED_TEXTS
 from .key_compromise import KEY_COMPROMISED, CompromisedKeys
 from .key_compromise import explain as explain_compromise
+from .signed_texts import edition as signed_edition
 
 log = logging.getLogger(__name__)
 
@@ -313,6 +314,8 @@ class Summary:
     recipient: str | None = None
     issued: str | None = None
     expires: str | None = None
+    #: Says that ``recipient`` is the issuer's record, not part of the signed credential.
+    recipient_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -586,12 +589,6 @@ def _text(value: Any, language: str) -> str | None:
     return None
 
 
-def _named(names: Mapping[str, Any] | None, default: str, language: str) -> str:
-    texts = {"fr": default, **(names or {})}
-    value = texts.get(language)
-    return value if isinstance(value, str) and value else default
-
-
 def _summary(credential: dict | None, issued: IssuedCredential | None, language: str,
              recipient_names: bool) -> Summary:
     if credential is None:
@@ -611,14 +608,16 @@ def _summary(credential: dict | None, issued: IssuedCredential | None, language:
         expires=_date(credential.get("validUntil") or credential.get("expirationDate")),
     )
     if issued is not None:
-        # Ours: names in the reader's language, and who it was issued to (identifiers in the
-        # credential are hashed, the database knows the person).
-        organisation, achievement_row = issued.organisation, issued.achievement
+        # Ours: the achievement's name in the reader's language when the credential has that
+        # edition (signed too), never today's definitions; and who it was issued to. The
+        # credential identifies the holder by a hashed email only: the name is our record,
+        # and the report says it is not part of the signed credential.
+        recipient = public_recipient_name(issued.recipient) if recipient_names else None
         summary = dataclasses.replace(
             summary,
-            issuer=_named(organisation.name_i18n, organisation.name, language),
-            achievement=_named(achievement_row.name_i18n, achievement_row.name, language),
-            recipient=public_recipient_name(issued.recipient) if recipient_names else None)
+            achievement=signed_edition(credential, language)[0] or summary.achievement,
+            recipient=recipient,
+            recipient_note=_t(RECIPIENT_NOTE, language) if recipient else None)
     return summary
 
 
@@ -653,6 +652,12 @@ def _t(texts: Mapping[str, str], language: str) -> str:
     return texts.get(language) or texts["en"]
 
 
+RECIPIENT_NOTE = {
+    "en": "Name supplied by the issuer, not part of the signed credential (which identifies "
+          "its holder by a hash of their email address).",
+    "fr": "Nom fourni par l'émetteur, hors badge signé (celui-ci identifie son titulaire par "
+          "l'empreinte de son adresse e-mail).",
+}
 EMAIL_YES = {"en": "This credential was issued to {email}: yes.",
              "fr": "Ce badge a été délivré à {email} : oui."}
 EMAIL_NO = {"en": "This credential was issued to {email}: no (or to another address of theirs).",

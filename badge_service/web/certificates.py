@@ -17,13 +17,15 @@ from flask import Blueprint, Response, current_app, request
 
 from .. import certificates
 from ..db import db
-from ..services import issuing
+from ..services import issuing, signed_texts
 
 bp = Blueprint("certificates", __name__)
 
 
 def _filename(credential: Any, language: str) -> str:
-    code = credential.achievement.human_code or "badge"
+    # The code the credential states, not today's definition's.
+    code = signed_texts.achievement_of(credential.document).get("humanCode")
+    code = code if isinstance(code, str) and code else "badge"
     code = re.sub(r"[^A-Za-z0-9._-]+", "-", code).strip("-")[:40] or "badge"
     prefix = "certificat" if language == "fr" else "certificate"
     return f"{prefix}-{code}-{str(credential.id)[:8]}.pdf"
