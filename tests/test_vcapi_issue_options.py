@@ -123,3 +123,23 @@ def test_a_vc11_credential_keeps_its_own_contexts_first(app, client, world, issu
     signed = response.json["verifiableCredential"]
     assert signed["@context"] == [VC_V1, own, DI_V2]
     _verified_everywhere(client, signed)
+
+
+def test_the_credential_id_option(app, client, world, issuer_id):
+    headers = bearer(world.trainer)
+    wanted = "urn:uuid:0a4f9b3e-8c1d-4e2f-9a6b-7c5d3e1f2a4b"
+    without_id = {k: v for k, v in badge(issuer_id).items() if k != "id"}
+    response = issue(client, without_id, headers, options={"credentialId": wanted})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    signed = response.json["verifiableCredential"]
+    assert signed["id"] == wanted
+    _verified_everywhere(client, signed)
+    # The same id given twice is fine; another, or not a URL, is refused naming the option.
+    assert issue(client, {**without_id, "id": wanted}, headers,
+                 options={"credentialId": wanted}).status_code == 201
+    for credential, value, message in ((badge(issuer_id), wanted, "differs from credential.id"),
+                                       (without_id, "not a url", "must be a URL"),
+                                       (without_id, 5, "must be a URL")):
+        response = issue(client, credential, headers, options={"credentialId": value})
+        assert response.status_code == 400
+        assert message in errors_of(response)["options.credentialId"]

@@ -4,9 +4,17 @@ VC-API (https://w3c-ccg.github.io/vc-api/), JSON only, exempt from CSRF (no cook
 
 * ``POST /credentials/issue`` — bearer token of a coordinator/trainer/administrator of the
   organisation named as issuer; ``{credential, options}`` → 201 ``{verifiableCredential}``.
+  ``options.cryptosuite``: ``eddsa-rdfc-2022`` (default) or ``eddsa-jcs-2022``;
+  ``options.issuer`` and ``options.credentialId`` fill in a missing ``credential.issuer`` and
+  ``credential.id``. A VC 1.1 credential gets the Data Integrity v2 context appended (it
+  defines the proof's terms) and an ``issuanceDate``.
 * ``POST /credentials/verify`` — public; ``{verifiableCredential, options}`` → 200
   ``{verified, checks, warnings, errors, …}`` when it verifies, 400 with the same body when not.
-* ``POST /presentations/verify`` — public; ``{verifiablePresentation, options}`` likewise.
+* ``POST /presentations/verify`` — public; ``{verifiablePresentation, options}`` likewise;
+  ``options.challenge`` / ``options.domain``: what every proof of the presentation must carry.
+
+A credential or presentation is an object, a VC-JWT string, or an ``Enveloped…`` object whose
+``data:`` URL carries the JWT (see :mod:`.vc_input`).
 
 Bad input is a 400 (413 when too large, 415 when not JSON), never a 500. For local conformance
 runs only, ``VC_API_OPEN_ISSUE_FROM_LOOPBACK`` accepts issue requests without a token from the

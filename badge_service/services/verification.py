@@ -1098,6 +1098,16 @@ def issue_credential(session: Session, actor: Any, keyring: Any, body: Any, *,
         elif "issuer" not in credential:
             credential["issuer"] = requested
             issuer_id = requested
+    # VC-API: the id the caller wants the credential to have (it keeps the credential).
+    wanted_id = options.get("credentialId")
+    if wanted_id is not None:
+        if not (isinstance(wanted_id, str) and _URI.match(wanted_id)):
+            errors.append(FieldError("must be a URL", field="options.credentialId"))
+        elif "id" in credential and credential["id"] != wanted_id:
+            errors.append(FieldError(f"differs from credential.id {credential['id']!r}",
+                                     field="options.credentialId"))
+        else:
+            credential["id"] = wanted_id
     if _first_context(credential) == VC_V1:
         if "issuanceDate" not in credential:
             # VCDM 1.1 requires it; like other VC-API issuers, the issue time fills it in.
