@@ -63,7 +63,7 @@ SETTINGS: dict[str, Setting] = {
     "UPLOAD_DIR": Setting(str, None, "uploaded images; default instance/uploads"),
     "MAX_UPLOAD_BYTES": Setting(int, 2 * 1024 * 1024, "largest accepted upload"),
     "MAX_IMPORT_BYTES": Setting(int, 10 * 1024 * 1024, "largest accepted import file"),
-    "BADGE_IMAGE_MAX_PIXELS": Setting(int, 4096 * 4096, "largest accepted badge/issuer PNG in "
+    "IMAGE_MAX_PIXELS": Setting(int, 4096 * 4096, "largest accepted badge/issuer PNG in "
                                       "pixels (width × height, read from its header before "
                                       "decoding); default 4096×4096, at most 89,478,485 "
                                       "(Pillow's decompression-bomb limit)"),
@@ -181,9 +181,9 @@ def _validate(config: dict[str, Any]) -> None:
     if config["AWARD_BATCH_MAX"] is not None and not 1 <= config["AWARD_BATCH_MAX"] <= 2000:
         # 2000 is the issuing service's MAX_BATCH, the most any request may hold.
         raise ConfigError("AWARD_BATCH_MAX must be between 1 and 2000")
-    if not 1 <= config["BADGE_IMAGE_MAX_PIXELS"] <= 89_478_485:
+    if not 1 <= config["IMAGE_MAX_PIXELS"] <= 89_478_485:
         # Above Pillow's Image.MAX_IMAGE_PIXELS, its decoder would refuse what we accepted.
-        raise ConfigError("BADGE_IMAGE_MAX_PIXELS must be between 1 and 89478485")
+        raise ConfigError("IMAGE_MAX_PIXELS must be between 1 and 89478485")
     _require_deployment_secrets(config)
 
 

@@ -48,9 +48,10 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 XMLNS_NS = "http://www.w3.org/2000/xmlns/"
 #: Larger images are refused: browsers decode them in full, and badges are small.
 MAX_DIMENSION = 10_000
-#: Default of the BADGE_IMAGE_MAX_PIXELS setting: a 4096×4096 image (64 MiB once decoded as
-#: RGBA), far above any badge (Open Badges images are typically 400–1024 px square) yet below
-#: Pillow's own decompression-bomb threshold, so a decoder never sees a bigger image from us.
+#: Default of the IMAGE_MAX_PIXELS setting (env BADGE_IMAGE_MAX_PIXELS): a 4096×4096 image
+#: (64 MiB once decoded as RGBA), far above any badge (Open Badges images are typically
+#: 400–1024 px square) yet below Pillow's own decompression-bomb threshold, so a decoder never
+#: sees a bigger image from us.
 DEFAULT_MAX_PIXELS = 4096 * 4096
 #: Deeper SVG trees are refused (real drawings are shallow; serialising is recursive).
 MAX_SVG_DEPTH = 200
@@ -117,13 +118,13 @@ def read_limited(stream: IO[bytes], max_bytes: int, field_name: str = "image") -
 
 
 def configured_max_pixels() -> int:
-    """The BADGE_IMAGE_MAX_PIXELS setting of the running app (the default outside one).
+    """The IMAGE_MAX_PIXELS setting of the running app (the default outside one).
 
     Read here rather than passed by each route, so no upload door can forget the limit."""
     from flask import current_app, has_app_context
 
     if has_app_context():
-        return int(current_app.config.get("BADGE_IMAGE_MAX_PIXELS") or DEFAULT_MAX_PIXELS)
+        return int(current_app.config.get("IMAGE_MAX_PIXELS") or DEFAULT_MAX_PIXELS)
     return DEFAULT_MAX_PIXELS
 
 

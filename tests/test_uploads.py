@@ -253,14 +253,24 @@ def test_a_png_declaring_too_many_pixels_is_refused_from_its_header(monkeypatch)
         uploads.check_image(_png(width=5000, height=5000), max_bytes=LIMIT)
 
 
-def test_the_pixel_limit_is_the_badge_image_max_pixels_setting(app):
-    assert app.config["BADGE_IMAGE_MAX_PIXELS"] == uploads.DEFAULT_MAX_PIXELS == 4096 * 4096
+def test_the_pixel_limit_is_the_image_max_pixels_setting(app):
+    assert app.config["IMAGE_MAX_PIXELS"] == uploads.DEFAULT_MAX_PIXELS == 4096 * 4096
     assert uploads.check_image(_png(width=4096, height=4096), max_bytes=LIMIT).width == 4096
-    app.config["BADGE_IMAGE_MAX_PIXELS"] = 100 * 100
+    app.config["IMAGE_MAX_PIXELS"] = 100 * 100
     with app.app_context():
         with pytest.raises(ValidationFailed, match="at most 10,000 pixels"):
             uploads.check_image(_png(width=101, height=100), max_bytes=LIMIT)
         assert uploads.check_image(_png(width=100, height=100), max_bytes=LIMIT).width == 100
+
+
+def test_the_pixel_limit_comes_from_badge_image_max_pixels(tmp_path):
+    from badge_service import config
+
+    settings = config.load(tmp_path, {}, environ={"BADGE_IMAGE_MAX_PIXELS": "10000"})
+    assert settings["IMAGE_MAX_PIXELS"] == 10_000
+    for wrong in ("0", "89478486"):
+        with pytest.raises(config.ConfigError, match="IMAGE_MAX_PIXELS"):
+            config.load(tmp_path, {}, environ={"BADGE_IMAGE_MAX_PIXELS": wrong})
 
 
 def test_pillows_decompression_bomb_guard_is_handled(monkeypatch):
