@@ -17,6 +17,7 @@ import pytest
 from accounts_helpers import bearer
 from issuing_helpers import NOW, build_world, issuing_context
 from sqlalchemy import func, select
+from vcapi_helpers import badge
 
 from badge_service.db import db
 from badge_service.keyring import current_keyring
@@ -24,8 +25,6 @@ from badge_service.models import IssuedCredential, StatusEntry, StatusList
 from badge_service.services import conformance, issuing, status_lists, verification
 from credentials import data_integrity, schema
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-OB = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 FORMAL = "schemas/ob-v3p0/1edtech-gh-pages-build/achievementcredential.json"
 
 
@@ -109,7 +108,7 @@ def test_the_strict_schema_check_can_fail(app, session, world, strict_schema):
 def test_vcapi_issued_open_badge_passes_the_strict_schema(app, client, world, strict_schema):
     issuer = current_keyring().identity(world.programme.organisation).issuer_id
     response = client.post("/credentials/issue", headers=bearer(world.trainer), json={
-        "credential": _badge(issuer)})
+        "credential": badge(issuer)})
     assert response.status_code == 201, response.get_data(as_text=True)
     signed = response.json["verifiableCredential"]
     assert len(signed["proof"]) == 1
@@ -122,7 +121,7 @@ def test_vcapi_still_issues_a_credential_valid_only_later(app, client, world):
     # The caller chooses the dates: the round trip does not judge them for the VC-API.
     issuer = current_keyring().identity(world.programme.organisation).issuer_id
     response = client.post("/credentials/issue", headers=bearer(world.trainer), json={
-        "credential": _badge(issuer, validFrom="2999-01-01T00:00:00Z")})
+        "credential": badge(issuer, validFrom="2999-01-01T00:00:00Z")})
     assert response.status_code == 201, response.get_data(as_text=True)
 
 
@@ -236,7 +235,7 @@ def test_the_vcapi_refuses_a_credential_that_does_not_verify(app, client, world,
     issuer = current_keyring().identity(world.programme.organisation).issuer_id
     _bad_signature_on_call(monkeypatch, verification, call=1)
     response = client.post("/credentials/issue", headers=bearer(world.trainer), json={
-        "credential": _badge(issuer)})
+        "credential": badge(issuer)})
     assert response.status_code == 422, response.get_data(as_text=True)
     assert response.json["type"].endswith("/problems/issue-conformance")
 
@@ -299,26 +298,10 @@ def test_dates_are_checked_for_our_own_credentials(app, session, world):
     assert "not valid before" in caught.value.errors[0].message
     conformance.check(credential.document, identity=identity, now=earlier,
                       kind=conformance.ACHIEVEMENT, check_dates=False)
+    # One signature character changed (never the last: its low bits are padding).
+    head, signature = credential.jwt.rsplit(".", 1)
+    changed = "B" if signature[10] == "A" else "A"
+    tampered = f"{head}.{signature[:10]}{changed}{signature[11:]}"
     with pytest.raises(conformance.NotConformant, match="VC-JWT verification"):
         conformance.check(credential.document, identity=identity, now=NOW,
-                          kind=conformance.ACHIEVEMENT, jwt=credential.jwt[:-2] + "AA")
-
-
-def _badge(issuer: str, **changes) -> dict:
-    document = {
-        "@context": [VC_V2, OB],
-        "id": f"urn:uuid:{uuid.uuid4()}",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer, "type": ["Profile"], "name": "Lille Learning Lab"},
-        "validFrom": "2026-09-01T00:00:00Z",
-        "name": "Teamwork",
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "achievement": {"id": "https://badges.example.org/achievements/teamwork",
-                            "type": ["Achievement"], "name": "Teamwork",
-                            "description": "Works well in a team.",
-                            "criteria": {"narrative": "Nominated by peers."}},
-        },
-    }
-    document.update(changes)
-    return document
+                          kind=conformance.ACHIEVEMENT, jwt=tampered)

@@ -11,12 +11,12 @@ import copy
 import json
 import logging
 import random
-import uuid
 from datetime import timedelta
 
 import pytest
 from accounts_helpers import bearer
 from issuing_helpers import NOW, build_world, issuing_context
+from vcapi_helpers import VC_V2, badge, errors_of, issue
 
 from badge_service import create_app
 from badge_service.clock import utcnow
@@ -28,9 +28,6 @@ from credentials import data_integrity
 from credentials.did import DID_CONTEXTS
 from credentials.keys import KeyPair
 
-VC_V2 = "https://www.w3.org/ns/credentials/v2"
-OB = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-
 
 @pytest.fixture
 def world(app, session):
@@ -40,36 +37,6 @@ def world(app, session):
 @pytest.fixture
 def issuer_id(app, world):
     return current_keyring().identity(world.programme.organisation).issuer_id
-
-
-def badge(issuer: str, **changes) -> dict:
-    document = {
-        "@context": [VC_V2, OB],
-        "id": f"urn:uuid:{uuid.uuid4()}",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer, "type": ["Profile"], "name": "Lille Learning Lab"},
-        "validFrom": "2026-09-01T00:00:00Z",
-        "name": "Teamwork",
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "achievement": {"id": "https://badges.example.org/achievements/teamwork",
-                            "type": ["Achievement"], "name": "Teamwork",
-                            "description": "Works well in a team.",
-                            "criteria": {"narrative": "Nominated by peers."}},
-        },
-    }
-    document.update(changes)
-    return document
-
-
-def issue(client, credential, headers, **body):  # type: ignore[no-untyped-def]
-    return client.post("/credentials/issue", json={"credential": credential, **body},
-                       headers=headers)
-
-
-def errors_of(response) -> dict:  # type: ignore[no-untyped-def]
-    assert response.content_type == "application/problem+json", response.get_data(as_text=True)
-    return {e.get("field"): e["message"] for e in response.json.get("errors", [])}
 
 
 # --- issue -----------------------------------------------------------------------------------
