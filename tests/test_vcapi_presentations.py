@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from io import BytesIO
 
 import pytest
 from issuing_helpers import build_world, issuing_context
@@ -67,6 +68,14 @@ def test_a_signed_presentation_without_credentials_verifies(app, client, holder)
     assert result.verified, result.errors
     report = api_verify(client, vp)
     assert (report["verdict"], report["verified"]) == ("valid", True)
+    # An employer is not told a credential is genuine when there is none.
+    assert report["headline"].startswith("Valid presentation: signed by its holder, but it "
+                                          "contains no credential")
+    assert "credential is genuine" not in report["headline"]
+    page = client.post("/verify", data={"files": [(BytesIO(json.dumps(vp).encode()), "vp.json")],
+                                        "lang": "fr"}, content_type="multipart/form-data")
+    assert page.status_code == 200
+    assert "Présentation valide" in page.get_data(as_text=True)
 
 
 def test_the_challenge_and_domain_must_be_the_expected_ones(app, client, holder):

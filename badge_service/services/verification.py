@@ -523,6 +523,9 @@ def report_for(source: str, result: VerificationResult, local: LocalDocuments | 
     warnings = [ProblemReport(p.type, p.check, p.detail, explain_problem(p.type, language))
                 for p in (*result.warnings, *presentation_problems)]
     headline = verdict_text(verdict, language)
+    if verdict == "valid" and result.format == "presentation":
+        # "This credential is genuine" would tell an employer there was a credential to trust.
+        headline = _t(PRESENTATION_VALID, language)
     if verdict == "invalid" and problems:
         headline += " " + problems[0].explanation
     compromised = next((p for p in problems if p.type == KEY_COMPROMISED), None)
@@ -945,6 +948,14 @@ PROBLEM_TEXTS: dict[str, dict[str, str]] = {
                                         "issuer described (its digest differs).",
                                   "fr": "Une ressource dont dépend le badge n'est pas celle que "
                                         "son émetteur a décrite (son empreinte diffère)."},
+}
+
+
+PRESENTATION_VALID = {
+    "en": "Valid presentation: signed by its holder, but it contains no credential; it proves "
+          "who presented it, nothing more.",
+    "fr": "Présentation valide : signée par son titulaire, mais elle ne contient aucun badge ; "
+          "elle prouve qui l'a présentée, rien de plus.",
 }
 
 
