@@ -4,14 +4,16 @@ Verifying a credential from another issuer means fetching URLs that the credenti
 URLs chosen by whoever uploaded it. Without guards that is server-side request forgery: the
 uploader could make us read an internal admin page or a cloud metadata endpoint. So:
 
-* HTTPS only by default; no credentials in URLs; standard ports unless allowed.
+* HTTPS only by default; no credentials in URLs. Any port: the address check below, not the
+  port, keeps requests away from internal services.
 * The host name is resolved here, every address is checked (no private, loopback, link-local,
   multicast, reserved or unspecified addresses; IPv6 forms that reach IPv4 are judged by the
   IPv4 address, or refused where it cannot be told), and the connection goes to a checked address
   (so a DNS answer cannot change between the check and the connection). Each redirect is
   checked the same way; at most a few are followed.
-* Connect/read timeouts, an overall deadline for the whole exchange (TLS handshake, headers
-  and body included, however slowly the server trickles them), and a response size cap.
+* Connect/read timeouts, an overall deadline for the whole exchange (name resolution, TLS
+  handshake, headers and body included, however slowly the server trickles them), and a
+  response size cap.
 * A small in-memory cache honouring ``Cache-Control: max-age`` (bounded), so a page verifying
   many credentials from one issuer does not hammer it.
 
@@ -28,6 +30,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -46,6 +49,31 @@ Resolver = Callable[[str, int], list[str]]
 def _system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return sorted({info[4][0] for info in infos})
+
+
+def _resolve_within(resolver: Resolver, host: str, port: int, seconds: float) -> list[str]:
+    """``resolver(host, port)``, given up after ``seconds``.
+
+    getaddrinfo has no timeout of its own and cannot be interrupted (a slow or silent name
+    server holds it for the resolver's own timeouts, often 5 s per try and server), so it runs
+    in a daemon thread that the request stops waiting for: the deadline holds, and an abandoned
+    lookup ends on its own without keeping the process alive."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["addresses"] = resolver(host, port)
+        except BaseException as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"resolve {host}", daemon=True)
+    worker.start()
+    worker.join(max(0.0, seconds))
+    if worker.is_alive():
+        raise FetchError(f"timed out resolving {host}")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["addresses"]
 
 
 #: IPv6 ranges refused outright, whatever they embed. Each is either a tunnelling or
@@ -234,18 +262,20 @@ class GuardedFetcher:
             path += "?" + parts.query
         return scheme, host, port, path
 
-    def _addresses(self, host: str, port: int) -> list[str]:
+    def _addresses(self, host: str, port: int, deadline: float) -> list[str]:
         try:
             literal = ipaddress.ip_address(host)
         except ValueError:
             literal = None
+        remaining = deadline - time.monotonic()
         if host in self.allowed_hosts:
-            return [str(literal)] if literal else self.resolver(host, port)
+            return [str(literal)] if literal else _resolve_within(self.resolver, host, port,
+                                                                  remaining)
         if literal is not None:
             addresses = [str(literal)]
         else:
             try:
-                addresses = self.resolver(host, port)
+                addresses = _resolve_within(self.resolver, host, port, remaining)
             except (OSError, UnicodeError) as exc:
                 raise FetchError(f"cannot resolve {host}: {type(exc).__name__}") from None
         if not addresses:
@@ -260,7 +290,7 @@ class GuardedFetcher:
 
     def _fetch_once(self, url: str, deadline: float) -> tuple[int, dict, bytes]:
         scheme, host, port, path = self._check_url(url)
-        addresses = self._addresses(host, port)
+        addresses = self._addresses(host, port, deadline)
         headers = {"Host": host if port in (80, 443) else f"{host}:{port}",
                    "User-Agent": USER_AGENT, "Accept": self.accept}
         last_error: Exception | None = None

@@ -261,3 +261,27 @@ def test_public_address_classification():
     for address in ("127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.1.1",
                     "::1", "fe80::1", "fc00::1", "100.64.0.1", "224.0.0.1"):
         assert not is_public_address(address), address
+
+
+def test_deadline_bounds_a_name_server_that_does_not_answer():
+    # getaddrinfo cannot be interrupted; the fetch stops waiting for it at the deadline.
+    released = threading.Event()
+
+    def silent_name_server(host: str, port: int) -> list[str]:
+        released.wait(10)
+        return ["93.184.215.14"]
+
+    fetch = GuardedFetcher(timeout=0.2, resolver=silent_name_server)  # deadline 0.6 s
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out resolving badges\.example\.net"):
+        fetch("https://badges.example.net/did.json")
+    assert time.monotonic() - started < 0.6 + 2.0
+    released.set()
+
+
+def test_resolution_errors_still_reach_the_caller():
+    def failing(host: str, port: int) -> list[str]:
+        raise OSError("no such name")
+
+    with pytest.raises(FetchError, match=r"cannot resolve badges\.example\.net: OSError"):
+        GuardedFetcher(timeout=0.2, resolver=failing)("https://badges.example.net/did.json")
