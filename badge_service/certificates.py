@@ -832,6 +832,8 @@ def certificate_data(credential: IssuedCredential, language: str,
     language, which the competences' heading then names). The names of the participant (the
     public one, never an email address) and of the trainer are not in the credential; the
     footer says they are the issuer's."""
+    from credentials.verify import parse_datetime
+
     from .services import signed_texts
     from .services.delivery import public_recipient_name
     from .services.issuing import credential_url
@@ -853,8 +855,8 @@ def certificate_data(credential: IssuedCredential, language: str,
         signatories.append(Signatory(org_name, "issuer"))
     participant = public_recipient_name(credential.recipient) or LABELS[language]["holder"]
     # Signed dates; the row holds the same moments, kept only for a document without them.
-    issued = (signed_texts.moment(document.get("awardedDate"))
-              or signed_texts.moment(document.get("validFrom")) or credential.issued_at)
+    issued = (parse_datetime(document.get("awardedDate"))
+              or parse_datetime(document.get("validFrom")) or credential.issued_at)
     code = achievement.get("humanCode")
     return CertificateData(
         language=language,
@@ -864,7 +866,7 @@ def certificate_data(credential: IssuedCredential, language: str,
         achievement_code=code if isinstance(code, str) else None,
         organisation=org_name,
         issued=issued,
-        valid_until=signed_texts.moment(document.get("validUntil")),
+        valid_until=parse_datetime(document.get("validUntil")),
         credential_id=document.get("id") or credential_url(public_base_url, credential.id),
         public_url=credential_url(public_base_url, credential.id),
         credential=document,

@@ -56,14 +56,13 @@ class Keyring:
         self.public_base_url = public_base_url
         self.scrypt_log_n = scrypt_log_n
         self._cache: dict[tuple[str, str], KeyPair] = {}
+        #: slug -> (keys.json's stat signature, its compromised keys); see compromised_keys.
+        self._compromised: dict[str, tuple[tuple[int, int, int], list[KeyInfo]]] = {}
         self._lock = threading.Lock()
 
     def _store(self, organisation: Organisation) -> KeyStore:
         if not self.passphrase:
             raise KeyringError("no key passphrase is configured (set BADGE_KEY_PASSPHRASE)")
-        # KeyStore makes each organisation's folder 0700 but its parents with the umask's mode;
-        # the folder that holds every organisation's keys is private too.
-        self.keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         return KeyStore(self.keys_dir / organisation.slug, self.passphrase,
                         scrypt_log_n=self.scrypt_log_n)
 
@@ -86,6 +85,7 @@ class Keyring:
         info = self._active_info(store)
         if info is not None:
             return info.key_id
+        self._private_keys_dir()
         try:
             return store.generate(key_id=f"{organisation.slug}-1", algorithm=ALGORITHM,
                                   now=now).info.key_id
@@ -106,6 +106,12 @@ class Keyring:
             return store.rotate(now, ALGORITHM, key_id=key_id).info.key_id
         except CredentialsError as exc:
             raise KeyringError(f"cannot rotate the signing key: {exc.detail}") from None
+
+    def _private_keys_dir(self) -> None:
+        # KeyStore makes each organisation's folder 0700 but its parents with the umask's mode;
+        # the folder that holds every organisation's keys is private too. Only before a first
+        # key is written: rotation and marking need an existing folder.
+        self.keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def _load(self, store: KeyStore, organisation: Organisation, key_id: str) -> KeyPair:
         cache_key = (organisation.slug, key_id)
@@ -216,11 +222,27 @@ class Keyring:
         verifies anyway (our DID documents cannot be served), so there is nothing to judge."""
         if not self.passphrase:
             return []
+        # Asked on every verification of a signature, for every organisation: the index is
+        # parsed again only when its file changed (written atomically, so a new inode; the CLI
+        # that marks a key may be another process).
+        store = self._store(organisation)
         try:
-            return [i for i in self._store(organisation).list() if i.compromised_since]
+            stat = store.index_path.stat()
+        except FileNotFoundError:
+            return []
+        signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            cached = self._compromised.get(organisation.slug)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        try:
+            marked = [i for i in store.list() if i.compromised_since]
         except CredentialsError as exc:
             raise KeyringError(f"cannot read the keys of {organisation.slug}: "
                                f"{exc.detail}") from None
+        with self._lock:
+            self._compromised[organisation.slug] = (signature, marked)
+        return marked
 
 
 def current_keyring() -> Keyring:

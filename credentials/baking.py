@@ -24,6 +24,7 @@ import defusedxml
 import defusedxml.minidom
 
 from .errors import BakingError, InputTooLargeError
+from .jwt import is_compact_jws
 
 #: Largest image we bake or unbake.
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -35,7 +36,6 @@ OB3_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/"
 
-_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _CHUNK_TYPE = re.compile(rb"[A-Za-z]{4}")
 # PNG limits chunk lengths to 2**31 - 1 so that they fit a signed 32-bit integer.
 _MAX_CHUNK_LENGTH = 2**31 - 1
@@ -49,7 +49,7 @@ Credential = dict[str, Any] | str
 def _payload_text(credential: Mapping[str, Any] | str) -> str:
     """The text to embed: compact JSON for a credential object, the JWT itself for a string."""
     if isinstance(credential, str):
-        if not _COMPACT_JWS.fullmatch(credential):
+        if not is_compact_jws(credential):
             raise BakingError(
                 "a credential given as a string must be a compact JWT (header.payload.signature)"
             )
@@ -77,7 +77,7 @@ def _parse_payload(text: str, where: str) -> Credential:
         if not isinstance(parsed, dict):
             raise BakingError(f"credential in {where} is not a JSON object")
         return parsed
-    if _COMPACT_JWS.fullmatch(stripped):
+    if is_compact_jws(stripped):
         return stripped
     if not stripped:
         raise BakingError(f"credential in {where} is empty")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -56,6 +57,7 @@ __all__ = [
     "PROBLEM_UNSIGNED",
     "PROBLEM_UNSUPPORTED_ALGORITHM",
     "JwtResult",
+    "is_compact_jws",
     "sign_jwt",
     "verify_jwt",
 ]
@@ -75,11 +77,13 @@ PROBLEM_UNSIGNED = "missing-proof"
 #: cryptosuite gets: "signed with a method this verifier does not support".
 PROBLEM_UNSUPPORTED_ALGORITHM = "unsupported-cryptosuite"
 
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _SIGNING_ALG = {ED25519: "EdDSA", P256: "ES256"}
 _VERIFYING_ALG = {"EdDSA": ED25519, "Ed25519": ED25519, "ES256": P256, "RS256": RSA}
 _CLAIMS = ("iss", "jti", "nbf", "sub", "exp", "iat")
 _ACCEPTED_TYP = {"jwt", "vc+jwt", "vc+ld+jwt", "application/jwt"}
 _THUMBPRINT_URN = "urn:ietf:params:oauth:jwk-thumbprint:sha-256:"
+
 
 # Problem slugs, shared with Data Integrity checks so the verifier maps both formats alike.
 _MALFORMED = MalformedInputError.problem  # not a well-formed JWT or credential
@@ -90,6 +94,12 @@ _SIGNATURE = "signature-mismatch"
 _CONTROLLER = "controller-mismatch"
 _PURPOSE = "purpose-not-authorized"
 _UNKNOWN_KEY = "unknown-key"
+
+
+def is_compact_jws(text: str) -> bool:
+    """Whether ``text`` has the shape of a compact JWS (three base64url parts, the signature
+    possibly empty): what tells a VC-JWT from JSON text. Its content is judged by verify_jwt."""
+    return _COMPACT_JWS.fullmatch(text) is not None
 
 
 class _Problem(Exception):

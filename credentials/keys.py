@@ -718,6 +718,11 @@ class KeyStore:
     def directory(self) -> Path:
         return self._directory
 
+    @property
+    def index_path(self) -> Path:
+        """The ``keys.json`` index (its stat tells a cache when the keys changed)."""
+        return self._directory / _METADATA_FILE
+
     def path_for(self, key_id: str) -> Path:
         """The file that holds ``key_id`` (validated)."""
         return self._directory / f"{_check_key_id(key_id)}.pem"

@@ -10,7 +10,6 @@ an optional ``key_policy`` (see :data:`KeyPolicy`).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from .bound_form import unbound_reason
 from .data_integrity import ProofCheck, verify_proofs
 from .errors import CredentialsError, EncodingError, InputTooLargeError, MalformedInputError
 from .jsonld import DocumentLoader, bundled_loader
-from .jwt import verify_jwt
+from .jwt import is_compact_jws, verify_jwt
 from .status_list import check_status
 
 if TYPE_CHECKING:
@@ -41,7 +40,6 @@ OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 MAX_INPUT_BYTES = 5 * 1024 * 1024
 MAX_JSON_DEPTH = 48
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
-_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
 # The plain-language verdicts, most serious first: a result takes the first that applies.
 VERDICTS = (
@@ -239,7 +237,7 @@ def _parse(data: bytes | str | Mapping[str, Any]) -> tuple[str, dict | str]:
                 "input is neither UTF-8 text (JSON or JWT) nor a PNG or SVG image"
             ) from None
     text = data.strip()
-    if _JWT.match(text):
+    if is_compact_jws(text):
         return "jwt", text
     return "json", parse_json(text)
 
@@ -247,7 +245,7 @@ def _parse(data: bytes | str | Mapping[str, Any]) -> tuple[str, dict | str]:
 def _baked(content: dict | str) -> dict | str:
     if isinstance(content, str):
         text = content.strip()
-        return text if _JWT.match(text) else parse_json(text)
+        return text if is_compact_jws(text) else parse_json(text)
     _check_depth(content)
     return content
 
@@ -396,7 +394,7 @@ def _verify_presentation(presentation: dict, ctx: _Context) -> VerificationResul
     for item in carried:
         if isinstance(item, dict) and item.get("type") == "EnvelopedVerifiableCredential":
             item = _enveloped(item)
-        if isinstance(item, str) and not _JWT.match(item.strip()):
+        if isinstance(item, str) and not is_compact_jws(item.strip()):
             # Text in a presentation is a VC-JWT; JSON inside a JSON string is a client's
             # double encoding, and reading it would verify what was not sent as a credential.
             inner = _Report("unknown")

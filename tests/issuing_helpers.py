@@ -43,3 +43,21 @@ def build_world(app, session) -> World:
 
 def issuing_context(app, now: datetime = NOW, notify: bool = True) -> issuing.Issuing:
     return issuing.Issuing(current_keyring(), app.config["PUBLIC_BASE_URL"], now, notify)
+
+
+class NoNetwork:
+    """A fetcher for tests where everything is ours: any remote fetch is a bug."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, url: str) -> bytes:
+        self.calls.append(url)
+        raise AssertionError(f"unexpected network fetch of {url}")
+
+
+def no_network(app) -> NoNetwork:  # type: ignore[no-untyped-def]
+    """Install a :class:`NoNetwork` as the app's fetcher (our documents are served locally)."""
+    fetcher = NoNetwork()
+    app.extensions["badge_fetcher"] = fetcher
+    return fetcher

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
-from issuing_helpers import NOW, build_world, issuing_context
+from issuing_helpers import NOW, NoNetwork, build_world, issuing_context, no_network
 
 from badge_service.cli import main
 from badge_service.clock import utcnow
@@ -36,17 +36,6 @@ BASE = "https://badges.example.org"
 SINCE = NOW + timedelta(days=5)
 
 
-class NoNetwork:
-    """Everything this test verifies is ours: nothing may go over the network."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __call__(self, url: str) -> bytes:
-        self.calls.append(url)
-        raise AssertionError(f"unexpected fetch of {url}")
-
-
 @pytest.fixture
 def world(app, session):
     return build_world(app, session)
@@ -54,9 +43,7 @@ def world(app, session):
 
 @pytest.fixture
 def network(app) -> NoNetwork:
-    fetcher = NoNetwork()
-    app.extensions["badge_fetcher"] = fetcher
-    return fetcher
+    return no_network(app)
 
 
 def cli(app, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]

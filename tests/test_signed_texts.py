@@ -16,7 +16,7 @@ import html as html_lib
 import os
 
 import pytest
-from issuing_helpers import NOW, build_world, issuing_context
+from issuing_helpers import NOW, build_world, issuing_context, no_network
 from test_certificates import squeezed, text_of
 from test_programmes_helpers import achievement_data, item, make_framework
 
@@ -49,14 +49,9 @@ EDITED = ["Ressources renommées", "Renamed resources", "Critères réécrits ap
           "Cadre renommé", "Renamed framework"]
 
 
-class NoNetwork:
-    def __call__(self, url: str) -> bytes:
-        raise AssertionError(f"unexpected network fetch of {url}")
-
-
 @pytest.fixture
 def world(app, session):
-    app.extensions["badge_fetcher"] = NoNetwork()  # our documents are served locally
+    no_network(app)  # our documents are served locally
     return build_world(app, session)
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
-from issuing_helpers import NOW, build_world, issuing_context
+from issuing_helpers import NOW, NoNetwork, build_world, issuing_context, no_network
 from test_verification_support import tiny_png
 
 from badge_service.keyring import current_keyring
@@ -24,17 +24,6 @@ from credentials import baking
 BASE = "https://badges.example.org"
 
 
-class NoNetwork:
-    """A fetcher for tests where everything is ours: any remote fetch is a bug."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __call__(self, url: str) -> bytes:
-        self.calls.append(url)
-        raise AssertionError(f"unexpected network fetch of {url}")
-
-
 @pytest.fixture
 def world(app, session):
     return build_world(app, session)
@@ -42,9 +31,7 @@ def world(app, session):
 
 @pytest.fixture
 def network(app) -> NoNetwork:
-    fetcher = NoNetwork()
-    app.extensions["badge_fetcher"] = fetcher
-    return fetcher
+    return no_network(app)
 
 
 def award(app, session, world, person=None, unit=None, now=NOW):  # type: ignore[no-untyped-def]

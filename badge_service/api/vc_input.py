@@ -14,12 +14,12 @@ Checked before anything is verified, so that a request the client got wrong is a
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from credentials.jwt import is_compact_jws
 
 from ..errors import FieldError, ServiceError
 
-_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 _ENVELOPED = frozenset({"EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation"})
 
 
@@ -39,13 +39,13 @@ def document(value: Any, field: str, error: type[ServiceError] = ServiceError,
         ident = value.get("id")
         token = ident.split(",", 1)[1] if isinstance(ident, str) and ident.startswith(
             "data:") and "," in ident else None
-        if token is None or not _JWT.match(token.strip()):
+        if token is None or not is_compact_jws(token.strip()):
             raise error(f"{field} is enveloped: its id must be a data: URL carrying a JWT", [
                 FieldError("must be data:application/vc+jwt,<JWT> (or vp+jwt)",
                            field=f"{field}.id")])
         return token.strip()
     if isinstance(value, str):
-        if value.strip() and _JWT.match(value.strip()):
+        if is_compact_jws(value.strip()):
             return value.strip()
         raise error(f"{field} is a string but not a compact JWS/JWT", [FieldError(
             f"must be {what} as a JSON object, or a VC-JWT; JSON text inside a string is "

@@ -55,6 +55,7 @@ from sqlalchemy.orm import Session
 from credentials import baking
 from credentials.errors import CredentialsError
 from credentials.jwt import sign_jwt
+from credentials.verify import parse_datetime
 
 from .. import uploads
 from ..errors import Conflict, NotFound
@@ -397,8 +398,8 @@ def credential_page(session: Session, credential: IssuedCredential, *, language:
         image_url = f"{public_base_url}/credentials/{credential.id}/image.png"
     issuer_url = issuer.get("url") if isinstance(issuer.get("url"), str) else None
     # Signed dates; the row holds the same moments, kept only for a document without them.
-    issued_at = (signed_texts.moment(document.get("awardedDate"))
-                 or signed_texts.moment(document.get("validFrom"))
+    issued_at = (parse_datetime(document.get("awardedDate"))
+                 or parse_datetime(document.get("validFrom"))
                  or _aware(credential.issued_at))
     return CredentialPage(
         id=credential.id,
@@ -419,7 +420,7 @@ def credential_page(session: Session, credential: IssuedCredential, *, language:
         issuer_id=_text(issuer.get("id")),
         recipient_name=public_recipient_name(credential.recipient),
         issued_at=issued_at,
-        valid_until=signed_texts.moment(document.get("validUntil")),
+        valid_until=parse_datetime(document.get("validUntil")),
         status=display_status(credential, now),
         image_path=image_path,
         image_url=image_url,

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from credentials.errors import CredentialsError
 
 from ..models import IssuedCredential, Organisation
+from .delivery import format_date
 
 KEY_COMPROMISED = "key-compromised"
 
@@ -119,12 +120,6 @@ DATED = {
           "ne fait pas partie de ceux que l'émetteur a enregistrés comme délivrés avant cette "
           "date ; ce peut être un faux.",
 }
-_MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-}
 #: The date as CompromisedKeys writes it into the problem's detail (the library carries text).
 _SINCE = re.compile(r"compromised as of ([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)")
 
@@ -136,7 +131,6 @@ def explain(detail: str, language: str) -> str:
     if found is None:
         return GENERAL[language]
     moment = datetime.strptime(found.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    month = _MONTHS[language][moment.month - 1]
-    date = (f"{moment.day} {month} {moment.year} à {moment:%H:%M} UTC" if language == "fr"
-            else f"{moment.day} {month} {moment.year}, {moment:%H:%M} UTC")
+    day = format_date(moment, language)
+    date = f"{day} à {moment:%H:%M} UTC" if language == "fr" else f"{day}, {moment:%H:%M} UTC"
     return DATED[language].format(date=date)

@@ -14,7 +14,6 @@ none is offered and the signed text is shown alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from ..models import FrameworkItem, IssuedCredential
@@ -69,17 +68,6 @@ def criteria(document: dict[str, Any]) -> str:
 
 def issuer_name(document: dict[str, Any]) -> str:
     return _text(issuer_of(document).get("name"))
-
-
-def moment(value: Any) -> datetime | None:
-    """A signed date-time (``2026-09-15T10:00:00Z``) as an aware datetime, None if unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ..db import db
 from ..errors import FieldError, ServiceError, ValidationFailed
 from ..keyring import current_keyring
 from ..models import Achievement, IssuedCredential, Programme, User
-from ..services import achievements, awarding, batch_limit, issuing, programmes
+from ..services import achievements, awarding, batch_limit, delivery, issuing, programmes
 from .forms import flash_error
 
 bp = Blueprint("awards", __name__)
@@ -105,9 +105,9 @@ TOO_LARGE = {
 
 
 def _language() -> str:
-    language = (getattr(current_user, "preferred_language", None)
-                or current_app.config["DEFAULT_LANGUAGE"])
-    return "en" if language.startswith("en") else "fr"
+    return delivery.choose_language(None, None,
+                                    getattr(current_user, "preferred_language", None)
+                                    or current_app.config["DEFAULT_LANGUAGE"])
 
 
 def _too_large(exc: batch_limit.BatchTooLarge, filename: str | None = None) -> str:
