@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import importlib
-import os
 from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from factories import make_credential
+from openbadgeslib_helpers import import_ldp
 
 from credentials.data_integrity import add_proof
 from credentials.keys import KeyPair
 
-
-def _import_openbadgeslib_ldp():
-    """openbadgeslib.ob3.ldp, the independent verifier these tests run.
-
-    It is a test extra: a developer's clone without it skips these tests and says so. Under CI
-    (``CI`` set) the extra is always installed, so its absence is a failure, never a silent
-    skip — the same rule as ``require_shared`` in conftest.py.
-    """
-    try:
-        return importlib.import_module("openbadgeslib.ob3.ldp")
-    except ImportError as exc:
-        message = f"openbadgeslib[ldp] (a test extra) cannot be imported: {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message + " — required under CI", pytrace=False)
-        pytest.skip(message, allow_module_level=True)
-
-
-ldp = _import_openbadgeslib_ldp()
+ldp = import_ldp(allow_module_level=True)
 
 pytestmark = pytest.mark.interop
 
@@ -77,4 +60,4 @@ def test_missing_openbadgeslib_fails_under_ci_and_skips_elsewhere(monkeypatch, c
     else:
         monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="openbadgeslib"):
-        _import_openbadgeslib_ldp()
+        import_ldp()

@@ -13,14 +13,12 @@ marked too.
 from __future__ import annotations
 
 import html as html_lib
-import os
 
 import pytest
 from issuing_helpers import NOW, build_world, issuing_context, no_network
-from test_certificates import squeezed, text_of
+from test_certificates import fonts, squeezed, text_of  # noqa: F401 (fonts: a fixture, used below)
 from test_programmes_helpers import achievement_data, item, make_framework
 
-from badge_service import certificates
 from badge_service.services import achievements, issuing
 
 BASE = "https://badges.example.org"
@@ -175,17 +173,8 @@ def test_the_employer_report_shows_what_was_signed(app, session, client, world, 
         assert summary["recipient_note"].startswith(REPORT_HOLDER[language])
 
 
-@pytest.fixture
-def fonts() -> None:
-    try:
-        certificates.check_fonts()
-    except certificates.CertificateUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"{exc.detail} — required under CI")
-        pytest.skip(exc.detail)
-
-
-def test_the_certificate_shows_what_was_signed(app, session, client, world, issued, fonts):
+@pytest.mark.usefixtures("fonts")
+def test_the_certificate_shows_what_was_signed(app, session, client, world, issued):
     credential, achievement, version = issued
     edit_definitions(session, world, achievement, version)
     url = f"/credentials/{credential.id}/certificate.pdf"

@@ -4,12 +4,11 @@ JWT list when asked to verify the list's own proof — checks our credential's s
 
 from __future__ import annotations
 
-import importlib
-import os
 from datetime import UTC, datetime
 
 import pytest
 from issuing_helpers import build_world, issuing_context
+from openbadgeslib_helpers import import_ldp
 
 from badge_service.services import issuing
 from credentials.did import Resolver
@@ -88,18 +87,9 @@ def test_the_jwt_follows_revocation(app, session, client, world, awarded):
     assert bits.get(awarded.status_index) == 1
 
 
-def _openbadgeslib_ldp():
-    try:
-        return importlib.import_module("openbadgeslib.ob3.ldp")
-    except ImportError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"openbadgeslib[ldp] (a test extra) cannot be imported: {exc}")
-        pytest.skip(f"openbadgeslib[ldp] cannot be imported: {exc}")
-
-
 @pytest.mark.interop
 def test_openbadgeslib_checks_status_through_the_jwt_list(app, session, client, world, awarded):
-    ldp = _openbadgeslib_ldp()
+    ldp = import_ldp()
     fetched = []
 
     def download(url: str) -> bytes:
