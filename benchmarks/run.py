@@ -38,7 +38,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 # The library, and tests/factories.py (the realistic example credential the tests use too).
@@ -46,6 +46,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from factories import DEFAULT_NOW, make_credential  # noqa: E402
 
+from badge_service.keyring import IssuerIdentity  # noqa: E402
 from badge_service.services import conformance  # noqa: E402
 from credentials import jsonld  # noqa: E402
 from credentials.data_integrity import add_proof, verify_proofs  # noqa: E402
@@ -104,7 +105,7 @@ def python_figures(credential: dict, key: KeyPair, seconds: float) -> dict[str, 
     if not jwt_result.verified:
         raise BenchmarkError(f"our own VC-JWT does not verify: {jwt_result.errors}")
 
-    identity = _Identity(key.did_key, key.did_key_vm, "bench", key)
+    identity = IssuerIdentity(key.did_key, key.did_key_vm, "bench", key)
     conformance.check(_award_sign(credential, identity)[0], identity=identity, now=NOW,
                       kind=conformance.ACHIEVEMENT, jwt=_award_sign(credential, identity)[1])
 
@@ -131,24 +132,12 @@ def python_figures(credential: dict, key: KeyPair, seconds: float) -> dict[str, 
     }
 
 
-class _Identity(NamedTuple):
-    """The fields of badge_service.keyring.IssuerIdentity that signing and the check read."""
-
-    issuer_id: str
-    verification_method: str
-    key_id: str
-    key: KeyPair
-
-    def signer(self) -> Any:
-        return self.key.signer(self.verification_method)
-
-
-def _award_sign(credential: dict, identity: _Identity) -> tuple[dict, str]:
+def _award_sign(credential: dict, identity: IssuerIdentity) -> tuple[dict, str]:
     signed = conformance.as_proof_set(add_proof(credential, identity.signer(), created=CREATED))
     return signed, sign_jwt(credential, identity.key, kid=identity.verification_method)
 
 
-def _award_sign_checked(credential: dict, identity: _Identity) -> tuple[dict, str]:
+def _award_sign_checked(credential: dict, identity: IssuerIdentity) -> tuple[dict, str]:
     signed, token = _award_sign(credential, identity)
     conformance.check(signed, identity=identity, now=NOW, kind=conformance.ACHIEVEMENT,
                       jwt=token)
