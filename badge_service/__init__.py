@@ -25,7 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.environ.get(config.INSTANCE_PATH_ENV) or None)
     instance = Path(app.instance_path)
-    _private_dir(instance)
+    config.private_dir(instance)
     settings = config.load(instance, test_config)
     settings = _derive(settings, instance, Path(app.root_path).parent)
     app.config.update(settings)
@@ -86,24 +86,18 @@ def _check_keys(app: Flask) -> None:
         app.extensions["badge_key_problem"] = "unreadable"
 
 
-def _private_dir(path: Path) -> None:
-    """Create the folder 0700 (it holds the database, the secret key and mails). A folder that
-    already exists keeps the mode its owner gave it."""
-    if not path.exists():
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path.chmod(0o700)  # mkdir's mode is filtered by the umask
-
-
 def _private_sqlite_file(url: str) -> None:
     """Create the SQLite file 0600 before SQLite does (it would use the umask, often 0644);
     SQLite gives its journal and WAL files the database file's mode."""
     from sqlalchemy.engine import make_url
 
+    from .config import private_dir
+
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
         return
     path = Path(database)
-    _private_dir(path.parent)
+    private_dir(path.parent)
     with contextlib.suppress(FileExistsError):  # an existing database keeps its mode
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 

@@ -76,7 +76,9 @@ class Login:
 def _ensure_instance_config(instance: Path, port: int) -> None:
     """Write what a fresh demo instance needs and nothing else: a key passphrase and a secret
     key. The public URL follows ``--port`` for this run only. An operator's own settings win."""
-    instance.mkdir(parents=True, exist_ok=True)
+    from .config import private_dir
+
+    private_dir(instance)  # before create_app, which would make it 0700 too
     config_file = instance / "config.toml"
     existing = config_file.read_text(encoding="utf-8") if config_file.exists() else ""
     lines = []

@@ -23,6 +23,14 @@ ENV_PREFIX = "BADGE_"
 INSTANCE_PATH_ENV = "BADGE_INSTANCE_PATH"
 
 
+def private_dir(path: Path) -> None:
+    """Create the folder 0700 (the instance folder holds the database, the secret key and
+    mails). A folder that already exists keeps the mode its owner gave it."""
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
 class ConfigError(RuntimeError):
     """The configuration is invalid; the message says which setting and why."""
 

@@ -63,6 +63,10 @@ def test_demo_command_on_a_fresh_instance(tmp_path):
     assert "badge_service demo is ready." in done.stdout
     assert "coordination@demo.badges.example" in done.stdout
     assert (tmp_path / "instance" / "badge_service.sqlite3").exists()
+    # Private from the start (issue 7 §3): the demo writes its config before the app exists.
+    assert oct((tmp_path / "instance").stat().st_mode & 0o777) == "0o700"
+    assert oct((tmp_path / "instance" / "badge_service.sqlite3").stat().st_mode & 0o777) \
+        == "0o600"
     config = tmp_path / "instance" / "config.toml"
     assert oct(config.stat().st_mode & 0o777) == "0o600"
     assert len(list((tmp_path / "keys").glob("*/*.pem"))) == 3
