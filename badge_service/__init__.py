@@ -18,9 +18,10 @@ from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    from . import auth, config, headers, problems, transactions
-    from .db import db, sqlite_begin, sqlite_pragmas
-    from .extensions import csrf, migrate
+    from badge_service import config
+    from badge_service.db import db, sqlite_begin, sqlite_pragmas
+    from badge_service.edge import auth, headers, problems, transactions
+    from badge_service.extensions import csrf, migrate
 
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.environ.get(config.INSTANCE_PATH_ENV) or None)
@@ -65,11 +66,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             event.listen(db.engine, "connect", sqlite_pragmas)
             event.listen(db.engine, "begin", sqlite_begin)
 
-    from .api import bp as api_bp
-    from .web import register as register_web
+    from badge_service import domains
 
-    app.register_blueprint(api_bp)
-    register_web(app)
+    domains.register(app)
     _check_keys(app)
     return app
 
@@ -77,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _check_keys(app: Flask) -> None:
     """Find a wrong BADGE_KEY_PASSPHRASE at start-up rather than at the first award. The app
     still starts (verification and the public pages need no private key); /healthz reports it."""
-    from .keyring import keyring_of
+    from badge_service.adapters.keyring import keyring_of
 
     try:
         app.extensions["badge_key_problem"] = keyring_of(app).check_keys()
@@ -91,7 +90,7 @@ def _private_sqlite_file(url: str) -> None:
     SQLite gives its journal and WAL files the database file's mode."""
     from sqlalchemy.engine import make_url
 
-    from .config import private_dir
+    from badge_service.config import private_dir
 
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):

@@ -14,14 +14,12 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
+from badge_service.config import ConfigError
 from credentials.cli import credentials_group
-
-from .config import ConfigError
-from .errors import ServiceError
 
 
 def _create_app(*_args: object) -> object:
-    from . import create_app
+    from badge_service import create_app
 
     return create_app()
 
@@ -69,44 +67,10 @@ main.add_command(credentials_group)
 
 
 def _register_commands() -> None:
-    from .commands_awards import awards_group
-    from .commands_cohorts import cohorts_group
-    from .commands_demo import demo_command
-    from .commands_frameworks import frameworks_group
-    from .commands_keys import keys_group
-    from .commands_programmes import programmes_group
+    from badge_service import domains
 
-    main.add_command(keys_group)
-    main.add_command(cohorts_group)
-    main.add_command(programmes_group)
-    main.add_command(frameworks_group)
-    main.add_command(demo_command)
-    main.add_command(awards_group)
-
-
-def _fail(exc: ServiceError) -> None:
-    click.echo(f"Error: {exc.detail}", err=True)
-    for error in exc.errors:
-        where = " ".join(p for p in (f"row {error.row}" if error.row else "",
-                                     error.field or "") if p)
-        click.echo(f"  {where + ': ' if where else ''}{error.message}", err=True)
-    sys.exit(1)
-
-
-def run_service(action):  # type: ignore[no-untyped-def]
-    """Run ``action(session)`` in one transaction: commit on success, roll back on error."""
-    from .db import db
-
-    try:
-        result = action(db.session)
-        db.session.commit()
-        return result
-    except ServiceError as exc:
-        db.session.rollback()
-        _fail(exc)
-    except BaseException:
-        db.session.rollback()
-        raise
+    for command in domains.commands():
+        main.add_command(command)
 
 
 @main.command("init")
@@ -119,10 +83,10 @@ def init_command() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from .clock import utcnow
-    from .db import db
-    from .keyring import current_keyring
-    from .models import Organisation
+    from badge_service.adapters.keyring import current_keyring
+    from badge_service.clock import utcnow
+    from badge_service.db import db
+    from badge_service.organisations.models import Organisation
 
     upgrade()
     keys = Path(current_app.config["KEYS_DIR"])
@@ -135,67 +99,6 @@ def init_command() -> None:
     for organisation in organisations:
         key_id = current_keyring().ensure_key(organisation, now=utcnow())
         click.echo(f"  {organisation.slug}: active key {key_id}")
-
-
-@main.group("users")
-def users_group() -> None:
-    """Manage user accounts."""
-
-
-@users_group.command("create")
-@click.option("--email", required=True)
-@click.option("--name", "display_name", default=None)
-@click.option("--admin", "is_administrator", is_flag=True, help="Make an administrator.")
-@click.option("--language", "preferred_language", type=click.Choice(["fr", "en"]),
-              default="fr", show_default=True)
-@click.option("--password-env", default=None, metavar="VAR",
-              help="Read the password from this environment variable (else: prompt on a "
-                   "terminal, or no password — email-link login only).")
-@with_appcontext
-def users_create(email: str, display_name: str | None, is_administrator: bool,
-                 preferred_language: str, password_env: str | None) -> None:
-    """Create a user account."""
-    import os
-
-    from .clock import utcnow
-    from .services import accounts
-
-    password = None
-    if password_env:
-        password = os.environ.get(password_env) or None
-        if password is None:
-            raise click.UsageError(f"environment variable {password_env} is empty or unset")
-    elif sys.stdin.isatty():
-        password = click.prompt("Password (empty: email-link login only)", hide_input=True,
-                                confirmation_prompt=True, default="", show_default=False) or None
-    user = run_service(lambda s: accounts.create_user(
-        s, email=email, display_name=display_name, password=password, now=utcnow(),
-        is_administrator=is_administrator, preferred_language=preferred_language))
-    click.echo(f"created {user.email} ({user.id})")
-
-
-@main.group("tokens")
-def tokens_group() -> None:
-    """Manage API tokens."""
-
-
-@tokens_group.command("create")
-@click.option("--user", "email", required=True, help="Email of the token's owner.")
-@click.option("--name", default="command line", show_default=True)
-@with_appcontext
-def tokens_create(email: str, name: str) -> None:
-    """Create an API token and print it (it is shown only once)."""
-    from .clock import utcnow
-    from .errors import NotFound
-    from .services import accounts
-
-    def create(session):  # type: ignore[no-untyped-def]
-        user = accounts.find_user_by_email(session, email)
-        if user is None:
-            raise NotFound(f"no user with email {email}")
-        return accounts.create_api_token(session, user, name, now=utcnow()).secret
-
-    click.echo(run_service(create))
 
 
 @main.command("serve")
@@ -217,7 +120,7 @@ def serve_command(host: str, port: int, workers: int, timeout: int | None) -> No
         os.environ["BADGE_REQUEST_TIMEOUT"] = str(timeout)
     # Build it once here first: a configuration error then stops the command with its one
     # paragraph, instead of a traceback from every gunicorn worker that fails to boot.
-    from . import create_app
+    from badge_service import create_app
 
     seconds = int(create_app().config["REQUEST_TIMEOUT"])
 

@@ -1,5 +1,5 @@
 """The service layer's error hierarchy, mapped once to RFC 9457 problem details at the HTTP edge
-(see :mod:`badge_service.problems`).
+(see :mod:`badge_service.edge.problems`).
 
 ``detail`` and ``errors`` are written for the person who sent the request: they say what is wrong
 and where (field, row), and never include internal state.

@@ -1,5 +1,5 @@
 """What one award request costs per credential, on SQLite and PostgreSQL: the figure behind
-``AWARD_CREDENTIALS_PER_SECOND`` (see ``badge_service/services/batch_limit.py``).
+``AWARD_CREDENTIALS_PER_SECOND`` (see ``badge_service/awards/service/batch_limit.py``).
 
 Run from the repository root::
 
@@ -67,10 +67,12 @@ def _participants_csv(count: int) -> bytes:
 
 def _prepare(app: Any, recipients: int) -> tuple[str, list[Any], list[str]]:
     """Demo data, N participants, a trainer token; committed like a real instance."""
+    from badge_service.accounts.service import users as accounts
+    from badge_service.achievements.models import Achievement
     from badge_service.clock import utcnow
-    from badge_service.commands_demo import seed
-    from badge_service.models import Achievement, Programme
-    from badge_service.services import accounts, cohorts
+    from badge_service.cohorts import service as cohorts
+    from badge_service.demo.cli import seed
+    from badge_service.programmes.models import Programme
 
     now = utcnow()
     logins = {login.role: login for login in seed(app, now=now)}

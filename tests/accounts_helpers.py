@@ -10,10 +10,12 @@ import re
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
+from badge_service.accounts.models import User
+from badge_service.accounts.service import users as accounts
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.models import Organisation, User
-from badge_service.services import accounts, organisations
+from badge_service.organisations import service as organisations
+from badge_service.organisations.models import Organisation
 
 PASSWORD = "correct horse battery staple"
 BASE = "https://badges.example.org"

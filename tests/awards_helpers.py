@@ -10,8 +10,8 @@ from accounts_helpers import bearer
 from issuing_helpers import World, build_world
 from sqlalchemy import func, select
 
+from badge_service.awards.models import IssuedCredential
 from badge_service.db import db
-from badge_service.models import IssuedCredential
 
 __all__ = ["World", "award_json", "build_world", "count_credentials", "trainer_headers"]
 

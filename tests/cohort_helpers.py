@@ -7,10 +7,12 @@ from pathlib import Path
 
 from accounts_helpers import make_org, make_user
 
+from badge_service.accounts.models import User
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.models import Organisation, Programme, User
-from badge_service.services import programmes
+from badge_service.organisations.models import Organisation
+from badge_service.programmes import service as programmes
+from badge_service.programmes.models import Programme
 
 HEADER = ("participant_id,given_name,family_name,email,organisation,organisation_type,country,"
           "role,cohort,preferred_language\n")

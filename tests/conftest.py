@@ -41,7 +41,7 @@ def fast_password_hashing():
     most tests create several accounts). test_auth.py checks the production parameters."""
     from argon2 import PasswordHasher
 
-    from badge_service import security
+    from badge_service.accounts.service import passwords as security
 
     real = security._hasher
     security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

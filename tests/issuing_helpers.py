@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from badge_service.commands_demo import seed
-from badge_service.keyring import current_keyring
-from badge_service.models import Achievement, Programme, User
-from badge_service.services import issuing
+from badge_service.accounts.models import User
+from badge_service.achievements.models import Achievement
+from badge_service.adapters.keyring import current_keyring
+from badge_service.awards.service import issuing
+from badge_service.demo.cli import seed
+from badge_service.programmes.models import Programme
 
 NOW = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)
 
@@ -34,7 +36,7 @@ def build_world(app, session) -> World:
     certificate = next(a for a in badges if a.requirements)
     units = [a for a in badges if a is not certificate]
     trainer = session.scalars(select(User).where(User.email == logins["trainer"].email)).one()
-    from badge_service.models import CohortMember
+    from badge_service.cohorts.models import CohortMember
 
     participants = [m.user for m in session.scalars(select(CohortMember).order_by(
         CohortMember.participant_code)).all()]

@@ -12,10 +12,12 @@ from accounts_helpers import PASSWORD, bearer, login, make_org, make_user
 from db_helpers import empty_database
 from sqlalchemy import select
 
+from badge_service.accounts.models import ApiToken, OrganisationRole, User
+from badge_service.accounts.service import users as accounts
 from badge_service.cli import main
 from badge_service.clock import utcnow
-from badge_service.models import ApiToken, Organisation, OrganisationRole, User
-from badge_service.services import accounts, organisations
+from badge_service.organisations import service as organisations
+from badge_service.organisations.models import Organisation
 
 # --- API tokens -------------------------------------------------------------------------------
 

@@ -22,12 +22,13 @@ from test_programmes_helpers import (
     people,
 )
 
+from badge_service.achievements import service as achievements
+from badge_service.achievements.models import Achievement, AchievementRequirement
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from badge_service.models import Achievement, AchievementRequirement
-from badge_service.models.frameworks import STATUS_DRAFT
-from badge_service.services import achievements, programmes
+from badge_service.frameworks.models import STATUS_DRAFT
+from badge_service.programmes import service as programmes
 from credentials import jsonld, schema
 from credentials import models as ob
 

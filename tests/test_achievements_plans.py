@@ -10,11 +10,11 @@ import pytest
 from test_achievements import BASE, _credential
 from test_programmes_helpers import make_programme, people
 
+from badge_service.achievements import service as achievements
 from badge_service.cli import main
 from badge_service.clock import utcnow
 from badge_service.errors import ValidationFailed
-from badge_service.services import achievements
-from badge_service.services import frameworks as fw
+from badge_service.frameworks import service as fw
 from credentials import jsonld, schema
 
 

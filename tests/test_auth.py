@@ -21,10 +21,10 @@ from accounts_helpers import (
 )
 from sqlalchemy import func, select
 
-from badge_service import security
+from badge_service.accounts.models import EmailToken, LoginFailure, User
+from badge_service.accounts.service import passwords as security
+from badge_service.accounts.service import users as accounts
 from badge_service.clock import utcnow
-from badge_service.models import EmailToken, LoginFailure, User
-from badge_service.services import accounts
 
 NEW_PASSWORD = "a brand new passphrase 2025"
 
@@ -398,7 +398,7 @@ def test_failed_logins_are_throttled_per_account(app, client, session, monkeypat
 
     # After the window, the right password works and clears the account's failures.
     later = utcnow() + accounts.LOGIN_WINDOW + timedelta(seconds=1)
-    monkeypatch.setattr("badge_service.web.auth.utcnow", lambda: later)
+    monkeypatch.setattr("badge_service.accounts.views.utcnow", lambda: later)
     login(client, "ana@example.org")
     assert session.scalar(select(func.count()).select_from(LoginFailure)
                           .where(LoginFailure.email == "ana@example.org")) == 0

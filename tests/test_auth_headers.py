@@ -42,8 +42,8 @@ def test_api_and_errors_get_a_deny_all_policy(app, client):
 
 def test_conflict_responses_made_after_the_view_get_headers_too(app, client):
     """transactions.py replaces the response when the commit fails; headers still apply."""
+    from badge_service.accounts.models import User
     from badge_service.db import db
-    from badge_service.models import User
 
     @app.post("/test/duplicate")
     def duplicate():  # type: ignore[no-untyped-def]

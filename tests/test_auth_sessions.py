@@ -22,11 +22,13 @@ from accounts_helpers import (
 )
 from sqlalchemy import func, select
 
-from badge_service import config, security
+from badge_service import config
+from badge_service.accounts.models import LoginFailure, LoginSession
+from badge_service.accounts.service import login_sessions
+from badge_service.accounts.service import passwords as security
+from badge_service.accounts.service import users as accounts
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.models.accounts import LoginFailure, LoginSession
-from badge_service.services import accounts, login_sessions
 
 NEW_PASSWORD = "a brand new passphrase 2025"
 

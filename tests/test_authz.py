@@ -15,29 +15,29 @@ import pytest
 from accounts_helpers import PASSWORD, bearer, is_login_redirect, login, make_org, make_user
 from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter, UUIDConverter
 
+from badge_service.accounts.service import users as accounts
 from badge_service.clock import utcnow
-from badge_service.services import accounts
 
 REPO_DATA = __import__("pathlib").Path(__file__).resolve().parents[1] / "badge_service" / \
-    "data" / "demo"
+    "demo" / "data"
 
 #: Endpoints anyone may call without logging in, each with the reason it is public. Review
 #: every addition: a new endpoint that is neither here nor refuses anonymous requests fails
 #: test_every_route_refuses_anonymous_requests, whatever its name.
 PUBLIC = {
     "static": "CSS, scripts, icons",
-    "main.index": "home page",
-    "main.problem": "problem type documentation (problem+json 'type' URIs)",
-    "main.health": "load balancer health check",
-    "auth.login": "the login form",
-    "auth.request_login_link": "asks for a login link; says the same whether or not the "
+    "home.index": "home page",
+    "home.problem": "problem type documentation (problem+json 'type' URIs)",
+    "home.health": "load balancer health check",
+    "accounts.login": "the login form",
+    "accounts.request_login_link": "asks for a login link; says the same whether or not the "
                                "address has an account",
-    "auth.login_with_link": "token-gated: GET shows a button, POST spends the token",
-    "auth.forgot_password": "like request_login_link",
-    "auth.reset_password": "token-gated like login links",
+    "accounts.login_with_link": "token-gated: GET shows a button, POST spends the token",
+    "accounts.forgot_password": "like request_login_link",
+    "accounts.reset_password": "token-gated like login links",
     "api.openapi_document": "the API's description",
-    "programmes.achievement_view": "an OB Achievement's id: verifiers and employers open it",
-    "programmes.upload_file": "badge and issuer images, referenced by public credentials",
+    "achievements.achievement_view": "an OB Achievement's id: verifiers and employers open it",
+    "home.upload_file": "badge and issuer images, referenced by public credentials",
     "programmes.trainer_invitation": "token-gated like password resets (GET shows the form, "
                                      "POST spends the token)",
     "cohorts.accept_invitation": "token-gated like login links (GET confirms, POST spends)",
@@ -51,13 +51,13 @@ PUBLIC = {
     "delivery.public_badge_png": "baked badge download",
     "certificates.public_certificate_pdf": "the PDF certificate of a credential",
     # What verifiers resolve: issuer DIDs and status lists.
-    "issuers.public_did_document": "an organisation's did:web document",
-    "issuers.public_host_did_document": "the host organisation's did:web document",
-    "issuers.public_status_list": "Bitstring Status List credentials",
+    "organisations.public_did_document": "an organisation's did:web document",
+    "organisations.public_host_did_document": "the host organisation's did:web document",
+    "status.public_status_list": "Bitstring Status List credentials",
     # Employers verify without an account (rate-limited).
-    "verify.public_verify": "the verification page",
-    "verify.public_help": "help for the verification page",
-    "api.vcapi_public_verify": "POST /api/v1/verify",
+    "verification.public_verify": "the verification page",
+    "verification.public_help": "help for the verification page",
+    "api.verification_public_verify": "POST /api/v1/verify",
     "vcapi.public_verify_credential": "W3C VC-API verification",
     "vcapi.public_verify_presentation": "W3C VC-API verification",
 }
@@ -134,7 +134,7 @@ def test_public_pages_are_reachable(app, client):
 def test_every_problem_type_has_a_page(app, client):
     """problem+json "type" URIs resolve, for every error class anyone defined."""
     from badge_service.errors import ServiceError
-    from badge_service.web.main import _subclasses
+    from badge_service.home.views import _subclasses
     from credentials.errors import CredentialsError
 
     slugs = {cls.problem for cls in (ServiceError, *_subclasses(ServiceError), CredentialsError,
@@ -350,10 +350,10 @@ def test_an_administrator_cannot_lock_themselves_out(world, client):
 #: organisation's objects, each with the reason. Review every addition. Every other endpoint
 #: is swept by test_a_participant_reaches_no_staff_route.
 ANY_USER = {
-    "main.dashboard": "one's own dashboard",
-    "auth.logout": "one's own session",
-    "auth.change_password": "one's own password",
-    "admin.tokens": "one's own API tokens (page)",
+    "home.dashboard": "one's own dashboard",
+    "accounts.logout": "one's own session",
+    "accounts.change_password": "one's own password",
+    "accounts.tokens": "one's own API tokens (page)",
     "api.accounts_me": "one's own profile",
     "api.accounts_list_tokens": "one's own API tokens",
     "api.accounts_create_token": "one's own API tokens",
@@ -369,11 +369,11 @@ ANY_USER = {
     "awards.index": "filtered listing",
     "api.awards_list_credentials": "filtered listing",
     # Organisations issue public credentials: their names, logos and DIDs are public anyway.
-    "admin.organisation_list": "organisation directory",
-    "admin.organisation_view": "organisation directory",
-    "api.accounts_list_organisations": "organisation directory",
-    "api.accounts_get_organisation": "organisation directory",
-    "api.accounts_list_coordinators": "whom to contact in an organisation (their emails)",
+    "organisations.organisation_list": "organisation directory",
+    "organisations.organisation_view": "organisation directory",
+    "api.organisations_list_organisations": "organisation directory",
+    "api.organisations_get_organisation": "organisation directory",
+    "api.organisations_list_coordinators": "whom to contact in an organisation (their emails)",
     # services/frameworks.py: "every logged-in user may read" frameworks, drafts included.
     "frameworks.framework_list": "frameworks are readable by all users",
     "frameworks.framework_view": "frameworks are readable by all users",
@@ -401,9 +401,12 @@ def foreign(app, client):
     from sqlalchemy import select
     from test_programmes_helpers import make_achievement
 
+    from badge_service.accounts.models import ApiToken
+    from badge_service.cohorts import service as cohorts
+    from badge_service.cohorts.models import CohortMember
     from badge_service.db import db
-    from badge_service.models import ApiToken, CohortMember
-    from badge_service.services import cohorts, frameworks, programmes
+    from badge_service.frameworks import service as frameworks
+    from badge_service.programmes import service as programmes
 
     session = db.session
     now = utcnow()

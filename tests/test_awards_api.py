@@ -10,9 +10,9 @@ import pytest
 from accounts_helpers import bearer, make_org, make_user
 from awards_helpers import award_json, build_world, count_credentials, trainer_headers
 
+from badge_service.achievements import service as achievements
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.services import achievements
 from credentials.did import Resolver
 from credentials.verify import verify
 
@@ -78,7 +78,7 @@ def test_idempotency_key_makes_a_retry_safe(client, world):
 
     # Keys are scoped to the sender: another trainer's identical key issues normally.
     colleague = make_user("colleague@demo.badges.example")
-    from badge_service.services import programmes
+    from badge_service.programmes import service as programmes
 
     programmes.add_trainer(db.session, None, world.programme, colleague)
     db.session.commit()
@@ -205,7 +205,7 @@ def test_csv_errors_carry_line_numbers_and_nothing_is_issued(client, world):
 
 def test_only_trainers_and_coordinators_award(client, session, world):
     participant = world.participants[0]
-    from badge_service.services import accounts
+    from badge_service.accounts.service import users as accounts
 
     accounts.set_password(session, participant, "x" * 12)
     session.commit()

@@ -8,9 +8,9 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
+from badge_service.awards.models import IssuedCredential
 from badge_service.cli import main
 from badge_service.db import db
-from badge_service.models import IssuedCredential
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ import pytest
 from awards_helpers import build_world, count_credentials, trainer_headers
 from concurrency_helpers import BARRIER_TIMEOUT, run_workers
 
+from badge_service.awards.service import issuing
 from badge_service.db import db
-from badge_service.services import issuing
 
 # The `database_url` fixture is narrowed to PostgreSQL (not skipped) — see the docstring.
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -89,7 +89,7 @@ def test_two_trainers_awarding_the_same_people_at_once_issue_once(app, client, w
                                                                  together):
     from accounts_helpers import bearer, make_user
 
-    from badge_service.services import programmes
+    from badge_service.programmes import service as programmes
 
     colleague = make_user("colleague@demo.badges.example")
     programmes.add_trainer(db.session, None, world.programme, colleague)

@@ -13,10 +13,11 @@ from awards_helpers import build_world, count_credentials
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from badge_service.achievements import service as achievements
+from badge_service.awards.models import IssuedCredential
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.models import FrameworkItem, IssuedCredential
-from badge_service.services import achievements
+from badge_service.frameworks.models import FrameworkItem
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ from click.testing import CliRunner
 from werkzeug.datastructures import MultiDict
 
 from badge_service import config as settings
+from badge_service.awards.service import batch_limit, issuing
 from badge_service.cli import main
 from badge_service.db import db
-from badge_service.services import batch_limit, issuing
 
 REPO = Path(__file__).resolve().parents[1]
 #: Small, so the tests stay fast: a NUMEFA unit may complete the certificate, so each of its
@@ -307,7 +307,7 @@ def test_gunicorn_signs_a_batch_at_the_limit_within_its_timeout(tmp_path):
                    if line.strip().startswith("trainer"))
     token = command("tokens", "create", "--user", trainer).strip().splitlines()[-1]
     participants = [line.split(",")[3] for line in (
-        REPO / "badge_service" / "data" / "demo" / "numefa-2025.csv").read_text(
+        REPO / "badge_service" / "demo" / "data" / "numefa-2025.csv").read_text(
         encoding="utf-8").splitlines()[1:]]
     limit = batch_limit.limit_from({**settings.load(tmp_path / "instance", environ={}),
                                     "REQUEST_TIMEOUT": 2}).max_credentials

@@ -9,7 +9,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from badge_service.commands_demo import seed
+from badge_service.demo.cli import seed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Headless as root on a machine with no outside network: no sandbox, no background traffic.

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from badge_service import case
 from badge_service.errors import PayloadTooLarge, UnsupportedMediaType
+from badge_service.formats import case
 
 FIXTURES = ("digcompedu.json", "numefa.json", "du-pedagogie-lille.json")
 TIME = "2025-09-01T00:00:00Z"

@@ -27,9 +27,9 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
-from badge_service import certificates
-from badge_service import fonts as font_files
-from badge_service.certificates import (
+from badge_service.awards.service import issuing
+from badge_service.certificates import service as certificates
+from badge_service.certificates.service import (
     CertificateData,
     CertificateFileError,
     CertificateUnavailable,
@@ -39,7 +39,7 @@ from badge_service.certificates import (
     render_certificate,
 )
 from badge_service.clock import utcnow
-from badge_service.services import issuing
+from badge_service.formats import fonts as font_files
 from credentials.did import Resolver
 from credentials.verify import verify
 
@@ -188,7 +188,7 @@ def test_every_script_is_drawn_with_a_font_that_has_it(fonts):
             assert all(certificates._covers(role, char) for char in part), (text, role)
 
 
-#: A name in each script our users write (one per font of badge_service.fonts).
+#: A name in each script our users write (one per font of badge_service.formats.fonts).
 SCRIPTS = {
     "Korean": "김민준", "Hindi": "प्रिया शर्मा", "Marathi": "सुनील पाटील",
     "Bengali": "প্রিয়া দাস", "Tamil": "முருகன் செல்வம்", "Telugu": "శ్రీనివాస్",

@@ -7,11 +7,13 @@ import pytest
 from cohort_helpers import make_world
 from sqlalchemy import func, select
 
+from badge_service.accounts.models import User
 from badge_service.clock import utcnow
+from badge_service.cohorts import service as cohorts
+from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.db import db
 from badge_service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from badge_service.models import Cohort, CohortMember, User
-from badge_service.services import cohorts, programmes
+from badge_service.programmes import service as programmes
 
 
 def count(model) -> int:

@@ -9,8 +9,9 @@ from accounts_helpers import bearer
 from cohort_helpers import csv_bytes, fixture_bytes, make_world
 from sqlalchemy import func, select
 
+from badge_service.accounts.models import User
+from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.db import db
-from badge_service.models import Cohort, CohortMember, User
 
 
 def count(model) -> int:

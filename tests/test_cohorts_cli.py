@@ -9,8 +9,8 @@ from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
 from badge_service.cli import main
+from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.db import db
-from badge_service.models import Cohort, CohortMember
 
 
 def count(model) -> int:

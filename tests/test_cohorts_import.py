@@ -8,11 +8,12 @@ from accounts_helpers import make_user
 from cohort_helpers import HEADER, csv_bytes, fixture_bytes, make_world
 from sqlalchemy import func, select
 
+from badge_service.accounts.models import EmailToken, User
 from badge_service.clock import utcnow
+from badge_service.cohorts import service as cohorts
+from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.db import db
 from badge_service.errors import Forbidden, UnsupportedMediaType, ValidationFailed
-from badge_service.models import Cohort, CohortMember, EmailToken, User
-from badge_service.services import cohorts
 
 
 def count(model) -> int:

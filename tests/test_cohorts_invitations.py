@@ -8,8 +8,9 @@ from accounts_helpers import BASE, bearer, body_text, link_path, send_mail_to
 from cohort_helpers import fixture_bytes, make_world
 from sqlalchemy import select
 
+from badge_service.accounts.models import User
+from badge_service.cohorts.models import CohortMember
 from badge_service.db import db
-from badge_service.models import CohortMember, User
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ def test_invite_all_scopes_and_withdrawn_members(client, world, mailbox):
 
 def test_invitations_leave_only_when_the_transaction_commits(app, world, mailbox):
     from badge_service.clock import utcnow
-    from badge_service.services import cohorts
+    from badge_service.cohorts import service as cohorts
 
     cohort = cohorts.create_cohort(db.session, world.coordinator, world.programme,
                                    {"name": "C"}, now=utcnow())

@@ -13,9 +13,9 @@ from cohort_helpers import csv_bytes, fixture_bytes, make_world
 from sqlalchemy import func, select
 
 from badge_service.clock import utcnow
+from badge_service.cohorts import service as cohorts
+from badge_service.cohorts.models import Cohort, CohortMember, PendingImport
 from badge_service.db import db
-from badge_service.models import Cohort, CohortMember, PendingImport
-from badge_service.services import cohorts
 
 
 def count(model) -> int:
@@ -212,7 +212,7 @@ def test_who_sees_what(client, world):
             now=utcnow(), default_language="fr")
     make_user("ann@x.example.org")  # unrelated
     ann = db.session.scalar(select(CohortMember).where(CohortMember.given_name == "Ann")).user
-    from badge_service.services import accounts
+    from badge_service.accounts.service import users as accounts
 
     accounts.set_password(db.session, ann, "a long enough password")
     db.session.commit()

@@ -19,10 +19,13 @@ from issuing_helpers import NOW, build_world, issuing_context
 from sqlalchemy import func, select
 from vcapi_helpers import badge
 
+from badge_service.adapters.keyring import current_keyring
+from badge_service.awards.models import IssuedCredential
+from badge_service.awards.service import conformance, issuing
 from badge_service.db import db
-from badge_service.keyring import current_keyring
-from badge_service.models import IssuedCredential, StatusEntry, StatusList
-from badge_service.services import conformance, issuing, status_lists, verification
+from badge_service.status import service as status_lists
+from badge_service.status.models import StatusEntry, StatusList
+from badge_service.verification import service as verification
 from credentials import data_integrity, schema
 
 FORMAL = "schemas/ob-v3p0/1edtech-gh-pages-build/achievementcredential.json"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from badge_service import csv_import
 from badge_service.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from badge_service.formats import csv_table as csv_import
 
 COLUMNS = {
     "email": ("e-mail", "courriel", "adresse e-mail"),

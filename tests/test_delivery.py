@@ -15,9 +15,11 @@ from issuing_helpers import NOW, build_world, issuing_context
 from sqlalchemy import select
 from test_programmes_helpers import achievement_data, item, make_framework
 
+from badge_service.accounts.models import User
+from badge_service.achievements import service as achievements
+from badge_service.awards.service import issuing
 from badge_service.clock import utcnow
-from badge_service.models import User
-from badge_service.services import achievements, delivery, issuing
+from badge_service.delivery.service import pages as delivery
 from credentials.did import Resolver
 from credentials.verify import verify
 
@@ -233,7 +235,7 @@ def test_status_is_live_and_reasons_stay_private(app, session, client, world):
 
 
 def test_expired_and_not_yet_valid(app, session, client, world, monkeypatch):
-    from badge_service.web import credentials_public
+    from badge_service.delivery import views as credentials_public
 
     unit = world.units[1]
     unit.validity_days = 30

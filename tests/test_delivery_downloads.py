@@ -11,10 +11,12 @@ from factories import tiny_png
 from issuing_helpers import NOW, build_world, issuing_context
 from sqlalchemy import select
 
+from badge_service.accounts.models import User
+from badge_service.achievements import service as achievements
+from badge_service.adapters.keyring import current_keyring
+from badge_service.awards.service import issuing
 from badge_service.clock import utcnow
-from badge_service.keyring import current_keyring
-from badge_service.models import User
-from badge_service.services import achievements, delivery, issuing
+from badge_service.delivery.service import pages as delivery
 from credentials import baking
 from credentials.did import Resolver
 from credentials.jwt import verify_jwt

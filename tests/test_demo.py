@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from badge_service.commands_demo import seed
-from badge_service.models import (
-    Achievement,
-    CohortMember,
-    Framework,
-    Organisation,
-    Programme,
-)
+from badge_service.achievements.models import Achievement
+from badge_service.cohorts.models import CohortMember
+from badge_service.demo.cli import seed
+from badge_service.frameworks.models import Framework
+from badge_service.organisations.models import Organisation
+from badge_service.programmes.models import Programme
 
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 
@@ -78,7 +76,7 @@ def test_demo_command_on_a_fresh_instance(tmp_path):
 
 def test_demo_config_keeps_an_earlier_secret_and_satisfies_a_public_url(tmp_path, monkeypatch):
     from badge_service import config
-    from badge_service.commands_demo import _ensure_instance_config
+    from badge_service.demo.cli import _ensure_instance_config
 
     monkeypatch.delenv("BADGE_KEY_PASSPHRASE", raising=False)
     monkeypatch.delenv("BADGE_SECRET_KEY", raising=False)
@@ -98,7 +96,7 @@ def test_demo_config_keeps_an_earlier_secret_and_satisfies_a_public_url(tmp_path
 
 
 def test_demo_config_leaves_an_operators_secrets_alone(tmp_path, monkeypatch):
-    from badge_service.commands_demo import _ensure_instance_config
+    from badge_service.demo.cli import _ensure_instance_config
 
     monkeypatch.setenv("BADGE_KEY_PASSPHRASE", "operator passphrase")
     monkeypatch.setenv("BADGE_SECRET_KEY", "operator secret")

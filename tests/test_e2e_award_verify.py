@@ -28,11 +28,11 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from interop_node import run_node
 
+from badge_service.achievements import service as achievements
+from badge_service.adapters.keyring import current_keyring
 from badge_service.cli import main
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.keyring import current_keyring
-from badge_service.services import achievements
 from credentials.did import Resolver
 from credentials.verify import verify
 

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import pytest
 
-from badge_service.fetcher import GuardedFetcher, is_public_address
+from badge_service.adapters.fetcher import GuardedFetcher, is_public_address
 from credentials.errors import FetchError, InputTooLargeError
 
 

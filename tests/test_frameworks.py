@@ -9,11 +9,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from badge_service import case
+from badge_service.accounts.service import users as accounts
 from badge_service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from badge_service.models import Framework, FrameworkAssociation, FrameworkItem, FrameworkVersion
-from badge_service.services import accounts, organisations
-from badge_service.services import frameworks as fw
+from badge_service.formats import case
+from badge_service.frameworks import service as fw
+from badge_service.frameworks.models import (
+    Framework,
+    FrameworkAssociation,
+    FrameworkItem,
+    FrameworkVersion,
+)
+from badge_service.organisations import service as organisations
 
 NOW = datetime(2025, 10, 6, 9, 30, tzinfo=UTC)
 BASE = "https://badges.example.org"

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from badge_service.services import accounts, organisations
+from badge_service.accounts.service import users as accounts
+from badge_service.organisations import service as organisations
 
 NOW = datetime(2025, 10, 6, 9, 30, tzinfo=UTC)
 

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
-from badge_service import case
 from badge_service.cli import main
 from badge_service.db import db
-from badge_service.models import Framework, FrameworkVersion
+from badge_service.formats import case
+from badge_service.frameworks.models import Framework, FrameworkVersion
 
 
 def count(model) -> int:

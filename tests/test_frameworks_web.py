@@ -11,8 +11,8 @@ import pytest
 from accounts_helpers import is_login_redirect, login, make_org, make_user
 from sqlalchemy import func, select
 
-from badge_service import case
-from badge_service.models import Framework, FrameworkVersion
+from badge_service.formats import case
+from badge_service.frameworks.models import Framework, FrameworkVersion
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from accounts_helpers import make_org
 from flask.cli import ScriptInfo
 
+from badge_service.adapters.keyring import current_keyring
 from badge_service.cli import main
-from badge_service.keyring import current_keyring
 
 
 def test_init_creates_keys_for_organisations(app, session):

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from badge_service.keyring import current_keyring
-from badge_service.models import Organisation
-from badge_service.services import status_lists
-from badge_service.services.verification import FetchError
+from badge_service.adapters.keyring import current_keyring
+from badge_service.organisations.models import Organisation
+from badge_service.status import service as status_lists
+from badge_service.verification.service import FetchError
 from credentials.did import Resolver
 from credentials.status_list import StatusList, check_status, status_entry
 from credentials.verify import verify
@@ -102,7 +102,7 @@ def test_host_organisation_did_is_the_host_itself(host_client, organisation):
     assert host_client.get("/issuers/lille-lab/did.json").status_code == 404
     # The verifier's shortcut to our own documents (no HTTP round trip) agrees with the routes.
     from badge_service.db import db
-    from badge_service.services.verification import LocalDocuments
+    from badge_service.verification.service import LocalDocuments
 
     local = LocalDocuments(db.session, keyring, "https://badges.example.org", now=NOW,
                            host_organisation="lille-lab")

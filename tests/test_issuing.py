@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from issuing_helpers import NOW, build_world, issuing_context
 
+from badge_service.awards.service import issuing
 from badge_service.errors import Conflict, Forbidden, ValidationFailed
-from badge_service.services import issuing
 from credentials import schema
 from credentials.did import Resolver
 from credentials.models import identity_matches
@@ -115,7 +115,7 @@ def test_batch_is_all_or_nothing_and_reports_every_row(app, session, world):
                       issuing=issuing_context(app))
     assert sorted(e.row for e in info.value.errors) == [3, 4, 5, 6]
     session.rollback()
-    from badge_service.models import IssuedCredential
+    from badge_service.awards.models import IssuedCredential
 
     assert session.query(IssuedCredential).count() == 0
 

@@ -10,7 +10,7 @@ import pytest
 from accounts_helpers import send_mail_to
 from issuing_helpers import build_world, issuing_context
 
-from badge_service.services import issuing
+from badge_service.awards.service import issuing
 
 BASE = "https://badges.example.org"
 

@@ -22,11 +22,11 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from issuing_helpers import NOW, NoNetwork, build_world, issuing_context, no_network
 
+from badge_service.adapters.keyring import current_keyring
+from badge_service.awards.service import issuing
 from badge_service.cli import main
 from badge_service.clock import utcnow
-from badge_service.keyring import current_keyring
-from badge_service.services import issuing
-from badge_service.services.key_compromise import explain
+from badge_service.keys.service import explain
 from credentials import data_integrity
 from credentials.did import Resolver
 from credentials.keys import KeyPair, KeyStore

@@ -8,11 +8,11 @@ from email import message_from_bytes, policy
 import pytest
 from accounts_helpers import link_path, make_user
 
-from badge_service import mail
+from badge_service.accounts.service import users as accounts
+from badge_service.adapters import mail
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.errors import ValidationFailed
-from badge_service.services import accounts
 
 
 def add_routes(app):  # type: ignore[no-untyped-def]
@@ -98,7 +98,7 @@ def test_smtp_delivery_and_rollback(smtp_config, app, client):
 
 def test_commands_send_only_after_their_commit(app, session):
     """Services used outside requests (CLI) follow the same rule."""
-    from badge_service.cli import run_service
+    from badge_service.edge.commands import run_service
 
     def refused(s):  # type: ignore[no-untyped-def]
         mail.send("cli@example.org", "Refused", "never")

@@ -1,4 +1,4 @@
-"""Names as they really are (issue 7 §3, §4): one rule (badge_service.names) through every
+"""Names as they really are (issue 7 §3, §4): one rule (badge_service.formats.names) through every
 door — the cohort CSV import, the API, the pages' forms, the CLI, accounts, and the titles
 badges print — plus RFC 5321 limits on email addresses."""
 
@@ -11,13 +11,18 @@ from accounts_helpers import PASSWORD, bearer, login, make_user
 from cohort_helpers import csv_bytes, make_world
 from sqlalchemy import select
 
-from badge_service import names
+from badge_service.accounts.models import User
+from badge_service.accounts.service import users as accounts
+from badge_service.achievements import service as achievements
 from badge_service.cli import main
 from badge_service.clock import utcnow
+from badge_service.cohorts import service as cohorts
+from badge_service.cohorts.models import CohortMember
 from badge_service.db import db
 from badge_service.errors import ValidationFailed
-from badge_service.models import CohortMember, User
-from badge_service.services import accounts, achievements, cohorts, organisations, programmes
+from badge_service.formats import names
+from badge_service.organisations import service as organisations
+from badge_service.programmes import service as programmes
 
 DECOMPOSED = "Ame\u0301lie"  # "e" + COMBINING ACUTE ACCENT, as macOS and PDFs give it
 COMPOSED = "Amélie"

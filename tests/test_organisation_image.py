@@ -9,7 +9,7 @@ from accounts_helpers import bearer, login, make_org, make_user
 from factories import tiny_png
 from issuing_helpers import build_world, issuing_context
 
-from badge_service.services import issuing
+from badge_service.awards.service import issuing
 
 
 def test_coordinator_uploads_a_logo_through_the_api(app, client, session):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from accounts_helpers import bearer, make_user
 
-from badge_service.api.openapi import MAX_PAGE
+from badge_service.edge.openapi import MAX_PAGE
 
 
 def _paged_paths(client, headers) -> list[str]:

@@ -16,10 +16,11 @@ from test_programmes_helpers import (
 )
 
 from badge_service.clock import utcnow
+from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.db import db
 from badge_service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from badge_service.models import Cohort, CohortMember, Programme, ProgrammeRole
-from badge_service.services import programmes
+from badge_service.programmes import service as programmes
+from badge_service.programmes.models import Programme, ProgrammeRole
 
 # --- service ---------------------------------------------------------------------------------
 

@@ -14,18 +14,20 @@ from dataclasses import dataclass
 from accounts_helpers import bearer, make_org, make_user
 from factories import DIGCOMPEDU_FRAMEWORK, competence_uri, level_uri
 
+from badge_service.accounts.models import User
+from badge_service.achievements import service as achievements
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.models import (
+from badge_service.frameworks.models import (
+    STATUS_DRAFT,
+    STATUS_PUBLISHED,
     Framework,
     FrameworkItem,
     FrameworkVersion,
-    Organisation,
-    Programme,
-    User,
 )
-from badge_service.models.frameworks import STATUS_DRAFT, STATUS_PUBLISHED
-from badge_service.services import achievements, programmes
+from badge_service.organisations.models import Organisation
+from badge_service.programmes import service as programmes
+from badge_service.programmes.models import Programme
 
 COMPETENCES = {
     "2.1": ("Sélection de ressources numériques", "Selecting digital resources"),

@@ -22,11 +22,12 @@ from db_helpers import empty_database
 from sqlalchemy import func, select
 from test_programmes_helpers import make_programme, people
 
-from badge_service import security
+from badge_service.accounts.models import EmailToken, User
+from badge_service.accounts.service import passwords as security
+from badge_service.accounts.service import users as accounts
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.models import EmailToken, User
-from badge_service.services import accounts, programmes
+from badge_service.programmes import service as programmes
 
 NEW_PASSWORD = "a brand new trainer passphrase"
 
@@ -181,7 +182,7 @@ def test_expired_or_unknown_links_are_refused(app, client, world, mailbox):
     p, programme = world
     long_ago = utcnow() - programmes.TRAINER_INVITATION_LIFETIME - timedelta(minutes=1)
     with app.test_request_context():
-        from badge_service.web.programmes import trainer_invitation_link
+        from badge_service.programmes.views import trainer_invitation_link
 
         programmes.assign_trainer(db.session, p.coordinator, programme,
                                   email="late@example.org", now=long_ago,
@@ -355,7 +356,7 @@ def test_the_invitation_leaves_only_after_commit(app, world, mailbox):
 
     def assign(email: str) -> None:
         with app.test_request_context():
-            from badge_service.web.programmes import trainer_invitation_link
+            from badge_service.programmes.views import trainer_invitation_link
 
             programmes.assign_trainer(db.session, p.coordinator, programme, email=email,
                                       now=utcnow(),

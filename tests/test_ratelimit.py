@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from badge_service.ratelimit import SlidingWindow
+from badge_service.edge.ratelimit import SlidingWindow
 
 
 def test_sliding_window_allows_then_refuses_then_recovers():

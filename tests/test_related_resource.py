@@ -19,7 +19,7 @@ from accounts_helpers import bearer
 from issuing_helpers import build_world
 from vcapi_helpers import VC_V2, api_verify, badge, errors_of, issue
 
-from badge_service.keyring import current_keyring
+from badge_service.adapters.keyring import current_keyring
 from credentials import related_resource
 from credentials.data_integrity import add_proof
 from credentials.did import Resolver

@@ -187,7 +187,6 @@ def test_db_upgrade_on_a_fresh_instance_reaches_head(tmp_path):
         tables = {row[0] for row in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert revision == _alembic_head()
-    from badge_service import models  # noqa: F401 - registers every table on the metadata
     from badge_service.db import db
 
     assert tables == set(db.metadata.tables) | {"alembic_version"}

@@ -19,7 +19,8 @@ from issuing_helpers import NOW, build_world, issuing_context, no_network
 from test_certificates import fonts, squeezed, text_of  # noqa: F401 (fonts: a fixture, used below)
 from test_programmes_helpers import achievement_data, item, make_framework
 
-from badge_service.services import achievements, issuing
+from badge_service.achievements import service as achievements
+from badge_service.awards.service import issuing
 
 BASE = "https://badges.example.org"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

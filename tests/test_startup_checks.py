@@ -76,9 +76,9 @@ def test_fresh_instance_files_are_private(tmp_path, monkeypatch) -> None:
     try:
         app = create_app()
         with app.app_context():
+            from badge_service.adapters.keyring import current_keyring
             from badge_service.db import db
-            from badge_service.keyring import current_keyring
-            from badge_service.models import Organisation
+            from badge_service.organisations.models import Organisation
 
             db.create_all()
             keyring = current_keyring()

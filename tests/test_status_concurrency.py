@@ -20,8 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from badge_service.db import db
-from badge_service.models import Organisation, StatusEntry, StatusList
-from badge_service.services import status_lists
+from badge_service.organisations.models import Organisation
+from badge_service.status import service as status_lists
+from badge_service.status.models import StatusEntry, StatusList
 from credentials.status_list import StatusList as Bitstring
 
 ISSUER = "did:web:badges.example.org:issuers:lille-lab"

@@ -10,7 +10,7 @@ import pytest
 from issuing_helpers import build_world, issuing_context
 from openbadgeslib_helpers import import_ldp
 
-from badge_service.services import issuing
+from badge_service.awards.service import issuing
 from credentials.did import Resolver
 from credentials.status_list import StatusList
 from credentials.verify import verify

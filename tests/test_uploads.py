@@ -11,7 +11,7 @@ from xml.dom.minidom import parseString
 import pytest
 from factories import tiny_png
 
-from badge_service import uploads
+from badge_service.adapters import uploads
 from badge_service.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 LIMIT = 100_000

@@ -19,11 +19,13 @@ from issuing_helpers import NOW, build_world, issuing_context
 from vcapi_helpers import VC_V2, badge, errors_of, issue
 
 from badge_service import create_app
+from badge_service.adapters.keyring import current_keyring
+from badge_service.awards.service import issuing
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.keyring import current_keyring
-from badge_service.models import Organisation, Programme, ProgrammeRole
-from badge_service.services import issuing, verification
+from badge_service.organisations.models import Organisation
+from badge_service.programmes.models import Programme, ProgrammeRole
+from badge_service.verification import service as verification
 from credentials import data_integrity
 from credentials.did import DID_CONTEXTS
 from credentials.keys import KeyPair
@@ -161,7 +163,7 @@ def test_loopback_issue_without_token_only_when_configured(app, client, world, i
 
 
 def test_open_loopback_mode_is_logged_loudly(app_config, caplog, app, client, world, issuer_id):
-    caplog.set_level(logging.WARNING, logger="badge_service.api.vcapi")
+    caplog.set_level(logging.WARNING, logger="badge_service.vcapi.api")
     opened = create_app({**app_config, "VC_API_OPEN_ISSUE_FROM_LOOPBACK": True})
     assert any("WITHOUT A TOKEN" in r.getMessage() for r in caplog.records)
     caplog.clear()
@@ -363,7 +365,7 @@ def test_expired_credential_through_the_vc_api(app, client, session, world, monk
                            [issuing.AwardRow(world.participants[0].email)],
                            issuing=issuing_context(app))
     session.commit()
-    monkeypatch.setattr("badge_service.api.vcapi.utcnow", lambda: NOW + timedelta(days=30))
+    monkeypatch.setattr("badge_service.vcapi.api.utcnow", lambda: NOW + timedelta(days=30))
     response = client.post("/credentials/verify", json={
         "verifiableCredential": result.outcomes[0].credential.document})
     assert response.status_code == 400

@@ -14,8 +14,8 @@ from accounts_helpers import bearer
 from issuing_helpers import build_world
 from vcapi_helpers import DI_V2, VC_V1, api_verify, badge, errors_of, issue, proofs_of
 
+from badge_service.adapters.keyring import current_keyring
 from badge_service.clock import utcnow
-from badge_service.keyring import current_keyring
 from credentials.did import Resolver
 from credentials.verify import verify
 

@@ -17,8 +17,8 @@ import pytest
 from issuing_helpers import build_world, issuing_context
 from vcapi_helpers import VC_V2, api_verify, errors_of
 
+from badge_service.awards.service import issuing
 from badge_service.clock import utcnow
-from badge_service.services import issuing
 from credentials import data_integrity
 from credentials.did import Resolver
 from credentials.keys import KeyPair

@@ -16,9 +16,9 @@ import pytest
 from issuing_helpers import NOW, NoNetwork, build_world, issuing_context, no_network
 from test_verification_support import tiny_png
 
-from badge_service.keyring import current_keyring
-from badge_service.services import issuing
-from badge_service.services.verification import MAX_FILES, MAX_URLS
+from badge_service.adapters.keyring import current_keyring
+from badge_service.awards.service import issuing
+from badge_service.verification.service import MAX_FILES, MAX_URLS
 from credentials import baking
 
 BASE = "https://badges.example.org"
@@ -151,10 +151,10 @@ def test_expired_and_not_yet_valid(app, client, session, world, network, monkeyp
     unit = world.units[1]
     unit.validity_days = 30
     credential = award(app, session, world, unit=unit)
-    monkeypatch.setattr("badge_service.web.verify.utcnow", lambda: NOW + timedelta(days=60))
+    monkeypatch.setattr("badge_service.verification.views.utcnow", lambda: NOW + timedelta(days=60))
     html = page(client, url_of(credential))
     assert "Expired: this credential is genuine but its validity period has ended." in html
-    monkeypatch.setattr("badge_service.web.verify.utcnow", lambda: NOW - timedelta(days=1))
+    monkeypatch.setattr("badge_service.verification.views.utcnow", lambda: NOW - timedelta(days=1))
     html = page(client, url_of(credential), lang="fr")
     assert "Pas encore valide" in html
 

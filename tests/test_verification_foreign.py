@@ -19,8 +19,8 @@ from test_verification_support import (
     trusting,
 )
 
-from badge_service.fetcher import GuardedFetcher
-from badge_service.services.verification import Input, sniff, verify_any
+from badge_service.adapters.fetcher import GuardedFetcher
+from badge_service.verification.service import Input, sniff, verify_any
 from credentials import baking, data_integrity
 from credentials import models as ob
 from credentials.jwt import sign_jwt
@@ -127,11 +127,11 @@ def test_foreign_credentials_through_the_public_api(app, client, foreign_more, m
     """``POST /api/v1/verify`` as an employer calls it: URLs and a pasted credential of
     another issuer, fetched through the app's guarded fetcher."""
     foreign = foreign_more
-    from badge_service.api import vcapi
+    from badge_service.verification import api as verification_api
 
     app.extensions["badge_fetcher"] = foreign.fetcher()
     # The foreign status lists are valid for a day around NOW: the API reads its clock there.
-    monkeypatch.setattr(vcapi, "utcnow", lambda: NOW)
+    monkeypatch.setattr(verification_api, "utcnow", lambda: NOW)
     names = ("valid", "revoked", "suspended", "not-yet-valid", "did-key", "stranger")
     response = client.post("/api/v1/verify", json={
         "urls": [f"{foreign.https}/credentials/{name}" for name in names],
@@ -314,7 +314,7 @@ def test_a_broken_fetcher_never_becomes_a_crash(foreign):
 
 
 def test_our_base_url_is_recognised_case_blind_and_under_a_path():
-    from badge_service.services.verification import LocalDocuments
+    from badge_service.verification.service import LocalDocuments
 
     local = LocalDocuments(None, None, "https://Badges.example.org/app", now=NOW)
     assert local.owns("https://badges.EXAMPLE.org/app/credentials/x")
@@ -326,7 +326,7 @@ def test_our_base_url_is_recognised_case_blind_and_under_a_path():
 
 
 def test_every_problem_the_library_reports_is_explained_in_both_languages():
-    from badge_service.services import verification
+    from badge_service.verification import service as verification
     from credentials import status_list
     from credentials import verify as library
 

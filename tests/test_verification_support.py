@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from badge_service.fetcher import GuardedFetcher
+from badge_service.adapters.fetcher import GuardedFetcher
 from credentials import data_integrity
 from credentials import models as ob
 from credentials.did import DID_CONTEXTS, did_document

@@ -1,0 +1,1 @@
+"""Achievements: the badges of a programme, their alignment and composite rules."""

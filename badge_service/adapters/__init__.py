@@ -1,0 +1,1 @@
+"""Adapters to the world outside the process: signing keys, outbound HTTP, mail, uploaded files."""

@@ -1,0 +1,1 @@
+"""Awards: issuing signed credentials to participants, revoking and suspending them."""

@@ -1,0 +1,1 @@
+"""The awards services: who may award, signing and storing, batch sizes, conformance checks."""

@@ -1,0 +1,1 @@
+"""PDF certificates of credentials."""

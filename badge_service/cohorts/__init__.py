@@ -1,0 +1,1 @@
+"""Cohorts: a programme's participants, CSV imports and invitations."""

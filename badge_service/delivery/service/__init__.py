@@ -1,0 +1,1 @@
+"""The delivery services: what a person sees of a signed credential, and baked downloads."""

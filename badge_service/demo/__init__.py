@@ -1,0 +1,1 @@
+"""The demo instance: organisations, frameworks, programmes and a cohort from the fixtures."""

@@ -1,0 +1,1 @@
+"""Competency frameworks: versions, items, levels, CASE import and export."""

@@ -1,0 +1,1 @@
+"""The home page, the dashboard, problem type pages and the health check."""

@@ -1,0 +1,1 @@
+"""Signing keys of organisations: compromise and rotation records."""

@@ -1,0 +1,1 @@
+"""Organisations: the issuers, their coordinators and their did:web documents."""

@@ -1,0 +1,1 @@
+"""Programmes: an organisation's trainings, their trainers."""

@@ -1,0 +1,1 @@
+"""Status lists: the Bitstring Status Lists that carry revocation and suspension."""

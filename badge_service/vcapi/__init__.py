@@ -1,0 +1,1 @@
+"""The W3C VC-API endpoints: issue, verify credentials and presentations."""

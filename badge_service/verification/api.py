@@ -1,0 +1,131 @@
+"""API: POST /api/v1/verify, the verification page as JSON (public, rate-limited)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from flask import current_app, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from badge_service.clock import utcnow
+from badge_service.edge.openapi import operation
+from badge_service.edge.ratelimit import limited
+from badge_service.errors import (
+    FieldError,
+    ValidationFailed,
+)
+from badge_service.vcapi import forms as vc_input
+from badge_service.verification import service
+from badge_service.verification.forms import (
+    current_fetcher,
+    json_body,
+    local_documents,
+    read_upload,
+    uploaded_files,
+)
+
+# --- /api/v1/verify: the verification page as JSON -------------------------------------------
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    urls: list[str] = Field(default_factory=list, description="credential URLs")
+    credentials: list[Any] = Field(default_factory=list,
+                                   description="credentials or presentations (JSON or VC-JWT)")
+    email: str | None = Field(default=None, max_length=320,
+                              description="the holder's email, checked against the credential")
+    lang: Literal["fr", "en"] | None = Field(default=None, description="language of the "
+                                             "explanations (default: Accept-Language, else en)")
+
+
+class CheckOut(BaseModel):
+    name: str
+    title: str
+    passed: bool | None = Field(description="None: not checked (an earlier check failed)")
+    detail: str
+    explanation: str
+
+
+class ProblemOut(BaseModel):
+    type: str = Field(description="problem type, e.g. signature-mismatch, revoked")
+    check: str
+    detail: str
+    explanation: str
+
+
+class SummaryOut(BaseModel):
+    credential_id: str | None = None
+    issuer: str | None = None
+    issuer_id: str | None = None
+    achievement: str | None = None
+    recipient: str | None = None
+    issued: str | None = None
+    expires: str | None = None
+    recipient_note: str | None = Field(
+        default=None, description="with recipient: that the name is the issuer's record, not "
+        "part of the signed credential (which identifies its holder by a hashed email)")
+
+
+class ReportOut(BaseModel):
+    source: str = Field(description="the URL, file name or credentials[i] it came from")
+    verdict: Literal[service.ALL_VERDICTS] = Field(  # type: ignore[valid-type]
+        description="the plain-language verdict; 'valid' is the only good one")
+    verified: bool
+    headline: str
+    format: str
+    checks: list[CheckOut]
+    errors: list[ProblemOut]
+    warnings: list[ProblemOut]
+    summary: SummaryOut
+    issued_by_this_service: bool
+    email_match: bool | None = None
+    email_note: str | None = None
+
+
+class VerifyOut(BaseModel):
+    language: Literal["fr", "en"]
+    results: list[ReportOut]
+
+
+def _language(wanted: str | None) -> str:
+    wanted = (wanted or request.args.get("lang") or "").lower()
+    if wanted in service.LANGUAGES:
+        return wanted
+    return request.accept_languages.best_match(service.LANGUAGES) or "en"
+
+
+@operation("/verify", "POST", summary="Verify credentials (public): URLs, credentials, or "
+           "uploaded files (multipart field 'files'); one plain-language report per credential",
+           tag="verification", body=VerifyRequest, response=VerifyOut, auth=False)
+@limited("verify")
+def public_verify() -> Any:
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    inputs: list[service.Input] = []
+    if request.mimetype == "multipart/form-data":
+        urls = [u for value in request.form.getlist("urls")
+                for u in service.urls_from_text(value)]
+        files = uploaded_files()
+        service.check_counts(urls, len(files))
+        inputs = [service.Input.url(u) for u in urls]
+        inputs += [service.Input.file(f.filename or "file", read_upload(f, limit))
+                   for f in files]
+        email, language = request.form.get("email"), _language(request.form.get("lang"))
+    else:
+        try:
+            parsed = VerifyRequest.model_validate(json_body())
+        except ValidationError as exc:
+            raise ValidationFailed("the body is not valid", [
+                FieldError(err["msg"], field=".".join(str(p) for p in err["loc"]) or None)
+                for err in exc.errors(include_url=False, include_input=False)]) from None
+        service.check_counts(parsed.urls, 0, len(parsed.credentials))
+        inputs = [service.Input.url(u) for u in parsed.urls]
+        inputs += [service.Input.document(f"credentials[{i}]", vc_input.document(
+            c, f"credentials[{i}]", ValidationFailed, "a credential or presentation"))
+            for i, c in enumerate(parsed.credentials)]
+        email, language = parsed.email, _language(parsed.lang)
+    now = utcnow()
+    reports = service.verify_any(inputs, now=now, fetcher=current_fetcher(),
+                                 local=local_documents(now), email=email, language=language,
+                                 max_bytes=limit)
+    return jsonify({"language": language, "results": [r.to_dict() for r in reports]})
