@@ -1,14 +1,19 @@
-"""The database handle, the declarative base, and column types shared by every model."""
+"""The database handle, the declarative base, column types shared by every model, and actions
+queued for after the commit (sending mail only once the data it speaks of is saved)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+
+log = logging.getLogger(__name__)
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -77,3 +82,54 @@ def sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def sqlite_begin(connection: Any) -> None:
     """Begin hook, with :func:`sqlite_pragmas`: every SQLAlchemy transaction is a real one."""
     connection.exec_driver_sql("BEGIN")
+
+
+# --- actions after the commit ----------------------------------------------------------------
+
+_KEY = "after_commit"
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current transaction has committed (never if it rolls back)."""
+    session = db.session()
+    if not session.in_transaction():
+        # A rollback of a session that never began fires no event, which would leave the
+        # callback queued for the next commit; beginning here makes the rollback drop it.
+        session.begin()
+    session.info.setdefault(_KEY, []).append(callback)
+
+
+def discard_pending() -> None:
+    """Roll back and forget every queued after-commit action."""
+    db.session.rollback()
+    db.session.info.pop(_KEY, None)
+
+
+def _run_callbacks(session: Session) -> None:
+    if session.in_nested_transaction():
+        # SQLAlchemy fires after_commit when a savepoint is released too (status-index
+        # allocation uses savepoints): nothing is saved yet, so nothing may be sent yet.
+        return
+    for callback in session.info.pop(_KEY, []):
+        try:
+            callback()
+        except Exception:
+            # The data is saved; a failed side effect (e.g. mail) is logged, not undone.
+            log.exception("after-commit action failed")
+
+
+def _drop_callbacks(session: Session, previous: Any) -> None:
+    if previous.nested:
+        # A savepoint rolled back (e.g. a status-index collision being retried): the request's
+        # transaction goes on, and so do the actions queued for its commit. Code that queues
+        # an action inside a savepoint it may roll back must not queue it there.
+        return
+    session.info.pop(_KEY, None)
+
+
+def listen_after_commit() -> None:
+    """Run queued actions after each commit of the session, drop them on rollback (once)."""
+    if not getattr(db, "_badge_events", False):
+        event.listen(db.session, "after_commit", _run_callbacks)
+        event.listen(db.session, "after_soft_rollback", _drop_callbacks)
+        db._badge_events = True

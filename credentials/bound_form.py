@@ -222,6 +222,8 @@ def _inline_context_reason(context: Mapping[str, Any], index: _TermIndex) -> str
             return f"an inline context redefines the term {term!r} of a bundled context"
         if ":" in term:
             return f"an inline context defines the IRI-like term {term!r}"
+        # Checked below for what it is: a definition's "@id" may be any JSON value.
+        iri: object
         if isinstance(definition, str):
             iri = definition
         elif isinstance(definition, Mapping):

@@ -8,9 +8,7 @@ command ever waits for input otherwise. Exit status: 0 success/verified, 1 not v
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,58 +16,30 @@ from typing import Any
 import click
 
 from . import baking, data_integrity, status_list
+from .cli_support import (
+    PASSPHRASE_ENV,
+    check_signing_method,
+    dump,
+    load_key,
+    passphrase,
+    read_json,
+    render_report,
+    signing_method_options,
+    status_fetcher,
+    write,
+)
 from .did import Resolver
-from .errors import CredentialsError, FetchError
+from .errors import CredentialsError
 from .jwt import sign_jwt
-from .keys import KeyPair, read_key_file, write_key_file
-from .verify import VerificationResult, parse_json, verify
+from .keys import KeyPair, write_key_file
+from .verify import verify
 
-PASSPHRASE_ENV = "BADGE_KEY_PASSPHRASE"  # noqa: S105 - the variable name, not a secret
+__all__ = ["PASSPHRASE_ENV", "credentials_group", "render_report"]
 
 
 def _now() -> datetime:
     # The command line is the edge where the clock is read; the library only takes `now`.
     return datetime.now(UTC)
-
-
-def _passphrase(*, confirm: bool = False) -> str:
-    value = os.environ.get(PASSPHRASE_ENV)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise click.UsageError(
-            f"set {PASSPHRASE_ENV}: no passphrase was given and stdin is not a terminal"
-        )
-    return click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
-
-
-def _load_key(path: Path) -> KeyPair:
-    try:
-        return read_key_file(path, _passphrase())
-    except CredentialsError as exc:
-        raise click.ClickException(exc.detail) from None
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return parse_json(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"cannot read {path}: {exc}") from None
-    except CredentialsError as exc:
-        raise click.ClickException(f"{path}: {exc.detail}") from None
-
-
-def _write(path: Path | None, data: bytes | str) -> None:
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if path is None:
-        sys.stdout.buffer.write(raw)
-        sys.stdout.flush()
-    else:
-        path.write_bytes(raw)
-
-
-def _dump(document: Any) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 @click.group("credentials")
@@ -92,32 +62,10 @@ def keygen(out: Path, algorithm: str) -> None:
     """Create a key pair; print its did:key."""
     key = KeyPair.generate(algorithm)
     try:
-        write_key_file(out, key, _passphrase(confirm=True))
+        write_key_file(out, key, passphrase(confirm=True))
     except (CredentialsError, OSError) as exc:
         raise click.ClickException(getattr(exc, "detail", str(exc))) from None
     click.echo(key.did_key)
-
-
-def _signing_method_options(issuer: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--verification-method`` and ``--did-doc``, for commands that may sign as a key of an
-    issuer other than the key's own did:key (``issuer`` names it in the help)."""
-
-    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        command = click.option(
-            "--did-doc",
-            "did_docs",
-            multiple=True,
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help=f"DID document proving {issuer} lists this key (with --verification-method).",
-        )(command)
-        return click.option(
-            "--verification-method",
-            default=None,
-            help="Sign as this verification method (e.g. did:web:…#key-1) instead of the "
-            f"key's did:key; its controller must be {issuer}.",
-        )(command)
-
-    return decorate
 
 
 @credentials_group.command()
@@ -139,7 +87,7 @@ def _signing_method_options(issuer: str) -> Callable[[Callable[..., Any]], Calla
     show_default=True,
     help="Data Integrity eddsa-rdfc-2022 proof, or VC-JWT.",
 )
-@_signing_method_options("the credential's issuer")
+@signing_method_options("the credential's issuer")
 def sign(
     credential_file: Path,
     key_file: Path,
@@ -150,8 +98,8 @@ def sign(
 ) -> None:
     """Sign an unsigned credential. The issuer is the key's DID unless the credential names one
     that controls the key."""
-    credential = _read_json(credential_file)
-    key = _load_key(key_file)
+    credential = read_json(credential_file)
+    key = load_key(key_file)
     vm = verification_method or key.signer().verification_method
     controller = vm.split("#", 1)[0]
     issuer = credential.get("issuer")
@@ -162,68 +110,15 @@ def sign(
             **credential,
             "issuer": {**issuer, "id": controller} if isinstance(issuer, dict) else controller,
         }
-    _check_signing_method(key, vm, verification_method, did_docs, issuer_id, "credential")
+    check_signing_method(key, vm, verification_method, did_docs, issuer_id, "credential")
     try:
         if fmt == "jwt":
-            output = sign_jwt(credential, key, kid=vm) + "\n"
+            output = sign_jwt(credential, key.signer(vm)) + "\n"
         else:
-            output = _dump(data_integrity.add_proof(credential, key.signer(vm), created=_now()))
+            output = dump(data_integrity.add_proof(credential, key.signer(vm), created=_now()))
     except CredentialsError as exc:
         raise click.ClickException(exc.detail) from None
-    _write(out, output)
-
-
-def _check_signing_method(
-    key: KeyPair,
-    vm: str,
-    verification_method: str | None,
-    did_docs: tuple[Path, ...],
-    issuer_id: Any,
-    what: str,
-) -> None:
-    """Refuse to sign as ``vm`` unless its controller is the issuer and the key is ``vm``'s.
-
-    A verifier rejects a proof by a key the issuer does not control, so signing one would only
-    produce a document that no longer verifies (or, re-signed under another issuer, one that
-    verifiers no longer trust for the original issuer's credentials).
-    """
-    controller = vm.split("#", 1)[0]
-    if issuer_id != controller:
-        raise click.ClickException(
-            f"the {what} names issuer {issuer_id}, but the key signs as {vm} "
-            f"(controlled by {controller}); pass --verification-method with a method of "
-            "the issuer and --did-doc with its DID document"
-        )
-    if verification_method and verification_method != key.signer().verification_method:
-        _check_listed(verification_method, key, did_docs)
-
-
-def _check_listed(vm: str, key: KeyPair, did_docs: tuple[Path, ...]) -> None:
-    resolver = Resolver(documents={d["id"]: d for d in map(_read_json, did_docs)})
-    try:
-        method = resolver.resolve_verification_method(vm)
-    except CredentialsError as exc:
-        raise click.ClickException(f"{vm}: {exc.detail}") from None
-    if method.key.public_multibase != key.public_multibase:
-        raise click.ClickException(f"{vm} lists another public key than this key file's")
-    if "assertionMethod" not in method.relationships:
-        raise click.ClickException(f"{vm} is not an assertionMethod of {method.controller}")
-
-
-def _status_fetcher(pairs: tuple[str, ...]):
-    lists: dict[str, Path] = {}
-    for pair in pairs:
-        url, sep, file = pair.partition("=")
-        if not sep or not url or not file:
-            raise click.BadParameter(f"{pair!r} is not URL=FILE", param_hint="--status-list")
-        lists[url] = Path(file)
-
-    def fetch(url: str) -> dict:
-        if url not in lists:
-            raise FetchError(f"no --status-list file given for {url}")
-        return _read_json(lists[url])
-
-    return fetch if lists else None
+    write(out, output)
 
 
 @credentials_group.command("verify")
@@ -247,33 +142,18 @@ def verify_command(
     file: Path, did_docs: tuple[Path, ...], status_lists: tuple[str, ...], as_json: bool
 ) -> None:
     """Verify a credential (JSON, JWT, baked PNG/SVG, or a presentation). Exit 0 if verified."""
-    documents = {d["id"]: d for d in map(_read_json, did_docs) if isinstance(d.get("id"), str)}
+    documents = {d["id"]: d for d in map(read_json, did_docs) if isinstance(d.get("id"), str)}
     result = verify(
         file.read_bytes(),
         now=_now(),
         resolver=Resolver(documents=documents),
-        fetch_status_list=_status_fetcher(status_lists),
+        fetch_status_list=status_fetcher(status_lists),
     )
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(render_report(result))
     sys.exit(0 if result.verified else 1)
-
-
-def render_report(result: VerificationResult, indent: str = "") -> str:
-    """A readable, plain-text report of a verification result."""
-    marks = {True: "PASS", False: "FAIL", None: "----"}
-    head = "VERIFIED" if result.verified else "NOT VERIFIED"
-    lines = [f"{indent}{head} — {result.verdict} ({result.format})"]
-    for check in result.checks:
-        lines.append(f"{indent}  [{marks[check.passed]}] {check.name}: {check.detail}")
-    for warning in result.warnings:
-        lines.append(f"{indent}  warning ({warning.type}): {warning.detail}")
-    for i, nested in enumerate(result.credentials):
-        lines.append(f"{indent}  credential {i}:")
-        lines.append(render_report(nested, indent + "    "))
-    return "\n".join(lines)
 
 
 @credentials_group.command()
@@ -283,7 +163,9 @@ def render_report(result: VerificationResult, indent: str = "") -> str:
 def bake(image: Path, credential_file: Path, out: Path) -> None:
     """Bake a signed credential (JSON or JWT file) into a PNG or SVG badge image."""
     text = credential_file.read_text(encoding="utf-8-sig").strip()
-    credential: dict | str = text if not text.startswith("{") else _read_json(credential_file)
+    credential: dict[str, Any] | str = (
+        text if not text.startswith("{") else read_json(credential_file)
+    )
     data = image.read_bytes()
     try:
         if data.startswith(b"\x89PNG"):
@@ -304,7 +186,7 @@ def unbake(image: Path, out: Path | None) -> None:
         content = baking.unbake(image.read_bytes())
     except CredentialsError as exc:
         raise click.ClickException(exc.detail) from None
-    _write(out, content + "\n" if isinstance(content, str) else _dump(content))
+    write(out, content + "\n" if isinstance(content, str) else dump(content))
 
 
 @credentials_group.group("status")
@@ -327,7 +209,7 @@ def status_group() -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def status_create(url: str, key_file: Path, purpose: str, size: int, out: Path) -> None:
     """Create and sign an empty BitstringStatusListCredential."""
-    key = _load_key(key_file)
+    key = load_key(key_file)
     try:
         bits = status_list.StatusList(size)
     except CredentialsError as exc:
@@ -342,7 +224,7 @@ def _write_list(
     bits: status_list.StatusList,
     purpose: str,
     *,
-    issuer: str | dict | None = None,
+    issuer: str | dict[str, Any] | None = None,
     vm: str | None = None,
 ) -> None:
     """Sign a status list as ``vm`` (default: the key's did:key) for ``issuer`` (default: the
@@ -355,7 +237,7 @@ def _write_list(
         signed = data_integrity.add_proof(unsigned, key.signer(vm), created=now)
     except CredentialsError as exc:
         raise click.ClickException(exc.detail) from None
-    out.write_text(_dump(signed), encoding="utf-8")
+    out.write_text(dump(signed), encoding="utf-8")
 
 
 @status_group.command("set")
@@ -365,7 +247,7 @@ def _write_list(
 @click.option(
     "--key", "key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@_signing_method_options("the list's issuer")
+@signing_method_options("the list's issuer")
 def status_set(
     list_file: Path,
     index: int,
@@ -378,8 +260,8 @@ def status_set(
 
     The list keeps its issuer: verifiers trust a status list only when its issuer is the
     credential's, so the key must be one the list's issuer controls."""
-    document = _read_json(list_file)
-    key = _load_key(key_file)
+    document = read_json(list_file)
+    key = load_key(key_file)
     subject = document.get("credentialSubject", {})
     if not isinstance(subject, dict):
         raise click.ClickException(f"{list_file}: credentialSubject is not an object")
@@ -388,7 +270,7 @@ def status_set(
     if not isinstance(issuer_id, str) or not issuer_id:
         raise click.ClickException(f"{list_file}: the status list names no issuer")
     vm = verification_method or key.signer().verification_method
-    _check_signing_method(key, vm, verification_method, did_docs, issuer_id, "status list")
+    check_signing_method(key, vm, verification_method, did_docs, issuer_id, "status list")
     try:
         bits = status_list.StatusList.decode(subject.get("encodedList", ""))
         bits = bits.set(index, value)
@@ -411,7 +293,7 @@ def status_set(
 @click.argument("index", type=int)
 def status_get(list_file: Path, index: int) -> None:
     """Print the value of entry INDEX."""
-    subject = _read_json(list_file).get("credentialSubject", {})
+    subject = read_json(list_file).get("credentialSubject", {})
     try:
         bits = status_list.StatusList.decode(subject.get("encodedList", ""))
         click.echo(bits.get(index))

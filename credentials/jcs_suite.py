@@ -74,7 +74,7 @@ def hash_data(canonical_proof_config: bytes, transformed_document: bytes) -> byt
     )
 
 
-def proof_options(options: Mapping[str, Any], unsecured: Mapping[str, Any]) -> dict:
+def proof_options(options: Mapping[str, Any], unsecured: Mapping[str, Any]) -> dict[str, Any]:
     """§3.3.1 steps 1-2: the new proof (still without ``proofValue``) made from ``options``.
 
     A clone of the options with ``@context`` set to the document's, when it has one.
@@ -124,7 +124,7 @@ class ContextMismatch(MalformedProofError):
     problem = "context-mismatch"
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 

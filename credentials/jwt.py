@@ -17,6 +17,9 @@ credential's issuer, never merely named by the token):
   with the key's RFC 7638 thumbprint, or the issuer's resolved document lists a method with this
   key under ``assertionMethod``. When both are present, they must be the same key.
 * neither — only when the issuer is a ``did:key`` (the DID is the key).
+
+This module parses and verifies; signing lives in :mod:`credentials.jwt_signing` (re-exported
+here) and the key-binding rules above in :mod:`credentials.jwt_binding`.
 """
 
 from __future__ import annotations
@@ -28,24 +31,28 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
-from joserfc import jws
-from joserfc.errors import BadSignatureError, JoseError, UnsupportedAlgorithmError
-from joserfc.jwk import ECKey, OKPKey, RSAKey
-
-from credentials.did import Resolver, VerificationMethod
+from credentials.did import Resolver
 from credentials.errors import (
     CredentialsError,
     EncodingError,
     InputTooLargeError,
-    JwtError,
-    KeyError_,
     MalformedInputError,
-    ResolutionError,
-    SigningError,
 )
-from credentials.keys import ED25519, P256, RSA, KeyPair
+from credentials.jwt_binding import (
+    _ENCODING,
+    _INVALID,
+    _MALFORMED,
+    _TOO_LARGE,
+    MAX_TOKEN_BYTES,
+    _check_signature,
+    _discover_key,
+    _Problem,
+)
+from credentials.jwt_signing import _subject_id, sign_jwt
+from credentials.keys import ED25519, P256, RSA
+from credentials.models import issuer_id as credential_issuer_id
 from credentials.multibase import b64url_decode
 
 __all__ = [
@@ -62,7 +69,6 @@ __all__ = [
     "verify_jwt",
 ]
 
-MAX_TOKEN_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
 DEFAULT_LEEWAY_SECONDS = 60
 
@@ -78,56 +84,15 @@ PROBLEM_UNSIGNED = "missing-proof"
 PROBLEM_UNSUPPORTED_ALGORITHM = "unsupported-cryptosuite"
 
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-_SIGNING_ALG = {ED25519: "EdDSA", P256: "ES256"}
 _VERIFYING_ALG = {"EdDSA": ED25519, "Ed25519": ED25519, "ES256": P256, "RS256": RSA}
 _CLAIMS = ("iss", "jti", "nbf", "sub", "exp", "iat")
 _ACCEPTED_TYP = {"jwt", "vc+jwt", "vc+ld+jwt", "application/jwt"}
-_THUMBPRINT_URN = "urn:ietf:params:oauth:jwk-thumbprint:sha-256:"
-
-
-# Problem slugs, shared with Data Integrity checks so the verifier maps both formats alike.
-_MALFORMED = MalformedInputError.problem  # not a well-formed JWT or credential
-_ENCODING = EncodingError.problem  # a part is not base64url
-_INVALID = JwtError.problem  # well-formed, but refused (alg, claims, key type)
-_TOO_LARGE = InputTooLargeError.problem
-_SIGNATURE = "signature-mismatch"
-_CONTROLLER = "controller-mismatch"
-_PURPOSE = "purpose-not-authorized"
-_UNKNOWN_KEY = "unknown-key"
 
 
 def is_compact_jws(text: str) -> bool:
     """Whether ``text`` has the shape of a compact JWS (three base64url parts, the signature
     possibly empty): what tells a VC-JWT from JSON text. Its content is judged by verify_jwt."""
     return _COMPACT_JWS.fullmatch(text) is not None
-
-
-class _Problem(Exception):
-    """A verification failure with its problem slug; never escapes :func:`verify_jwt`."""
-
-    def __init__(self, problem: str, detail: str) -> None:
-        super().__init__(detail)
-        self.problem = problem
-        self.detail = detail
-
-
-class _Registry(jws.JWSRegistry):
-    """joserfc's registry with our own algorithm policy and size limits.
-
-    joserfc warns on every use of ``EdDSA`` because RFC 9864 deprecates the polymorphic name;
-    Open Badges 3.0 and the verifiers we interoperate with still specify ``EdDSA``, and the
-    ``algorithms`` allow-list below already pins exactly what we accept, so the warning is
-    dropped here instead of by a process-wide warnings filter.
-    """
-
-    max_header_length = 64 * 1024
-    max_payload_length = MAX_TOKEN_BYTES
-    max_signature_length = 1024
-
-    def get_alg(self, name: str) -> Any:
-        if name not in self.algorithms or not self.allowed or name not in self.allowed:
-            raise UnsupportedAlgorithmError(f"Algorithm of '{name}' is not allowed")
-        return self.algorithms[name]
 
 
 @dataclass(frozen=True)
@@ -140,108 +105,6 @@ class JwtResult:
     errors: list[tuple[str, str]] = field(default_factory=list)
     payload: dict[str, Any] | None = None
     verification_method: str | None = None
-
-
-# ---------------------------------------------------------------------------------------------
-# Signing
-
-
-def sign_jwt(
-    credential: Mapping[str, Any],
-    signer_key: KeyPair,
-    *,
-    kid: str | None = None,
-    embed_jwk: bool = False,
-    now: datetime | None = None,
-) -> str:
-    """Sign ``credential`` as a compact VC-JWT.
-
-    Header: ``alg`` (EdDSA or ES256), ``typ: JWT`` and ``kid`` (default: the key's did:key
-    method) and/or ``jwk`` when ``embed_jwk``. ``now``, when given, becomes ``iat``.
-    """
-    if not isinstance(credential, Mapping):
-        raise SigningError(f"credential must be a JSON object, not {type(credential).__name__}")
-    if not isinstance(signer_key, KeyPair) or not signer_key.has_private:
-        raise SigningError("signer_key must be a KeyPair with its private key")
-    alg = _SIGNING_ALG.get(signer_key.algorithm)
-    if alg is None:
-        raise SigningError(f"cannot sign a VC-JWT with a {signer_key.algorithm} key")
-    issuer_id = _issuer_id(credential)
-    if issuer_id is None:
-        raise SigningError("credential has no issuer id; VC-JWT needs it for 'iss'")
-    if kid is None and not embed_jwk:
-        kid = signer_key.did_key_vm
-    if kid is not None:
-        _check_kid_for_signing(kid, issuer_id, signer_key)
-
-    claims: dict[str, Any] = {"iss": issuer_id}
-    if isinstance(credential.get("id"), str):
-        claims["jti"] = credential["id"]
-    valid_from = credential.get("validFrom", credential.get("issuanceDate"))
-    if valid_from is not None:
-        claims["nbf"] = _numeric_date(valid_from, "validFrom")
-    subject_id = _subject_id(credential)
-    if subject_id is not None:
-        claims["sub"] = subject_id
-    valid_until = credential.get("validUntil", credential.get("expirationDate"))
-    if valid_until is not None:
-        claims["exp"] = _numeric_date(valid_until, "validUntil")
-    if now is not None:
-        claims["iat"] = _numeric_date(now, "now")
-    for name, value in claims.items():
-        if name in credential and credential[name] != value:
-            raise SigningError(
-                f"credential property {name!r} conflicts with the JWT claim derived for it"
-            )
-
-    payload = {**copy.deepcopy(dict(credential)), **claims}
-    try:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise SigningError(f"credential is not JSON-serialisable: {exc}") from None
-    header: dict[str, Any] = {"alg": alg, "typ": "JWT"}
-    if kid is not None:
-        header["kid"] = kid
-    if embed_jwk:
-        header["jwk"] = signer_key.to_public_jwk()
-    registry = _Registry(algorithms=[alg])
-    return jws.serialize_compact(
-        header, body.encode("utf-8"), _jose_key(signer_key, private=True), registry=registry
-    )
-
-
-def _check_kid_for_signing(kid: str, issuer_id: str, key: KeyPair) -> None:
-    if not isinstance(kid, str) or not kid:
-        raise SigningError(f"kid must be a non-empty string, not {kid!r}")
-    if kid.startswith("#"):
-        return
-    base, has_fragment, _ = kid.partition("#")
-    if base.startswith("did:key:") and base != key.did_key:
-        raise SigningError(f"kid {kid} names a different key than the one signing")
-    if has_fragment and base != issuer_id:
-        raise SigningError(
-            f"kid {kid} is not a verification method of the issuer {issuer_id}; "
-            "verifiers require the issuer to control the signing key"
-        )
-
-
-def _numeric_date(value: Any, name: str) -> int:
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise SigningError(f"{name} {value!r} is not an ISO 8601 date-time") from None
-    else:
-        raise SigningError(f"{name} must be a date-time string, not {type(value).__name__}")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise SigningError(f"{name} {value!r} has no timezone offset")
-    return math.floor(moment.timestamp())
-
-
-# ---------------------------------------------------------------------------------------------
-# Verification
 
 
 def verify_jwt(
@@ -342,7 +205,7 @@ def verify_jwt(
             header=header,
             payload=payload,
         )
-    issuer_id = _issuer_id(credential)
+    issuer_id = credential_issuer_id(credential)
     iss = payload.get("iss")
     if issuer_id is None:
         errors.append((_INVALID, "credential has no issuer id"))
@@ -457,22 +320,6 @@ def _is_credential(credential: Mapping[str, Any]) -> bool:
     return isinstance(types, list) and "VerifiableCredential" in types
 
 
-def _issuer_id(credential: Mapping[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) and issuer else None
-
-
-def _subject_id(credential: Mapping[str, Any]) -> str | None:
-    subject = credential.get("credentialSubject")
-    if isinstance(subject, list) and len(subject) == 1:
-        subject = subject[0]
-    if isinstance(subject, Mapping) and isinstance(subject.get("id"), str):
-        return subject["id"]
-    return None
-
-
 def _time_errors(payload: Mapping[str, Any], now: datetime, leeway: int) -> list[tuple[str, str]]:
     errors = []
     moment = now.timestamp()
@@ -495,7 +342,7 @@ def _time_errors(payload: Mapping[str, Any], now: datetime, leeway: int) -> list
     return errors
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -504,115 +351,3 @@ def _iso(timestamp: float) -> str:
         return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):
         return repr(timestamp)
-
-
-def _discover_key(
-    header: Mapping[str, Any], issuer_id: str, resolver: Resolver
-) -> tuple[KeyPair, str]:
-    kid = header.get("kid")
-    jwk = header.get("jwk")
-    if kid is not None:
-        if not isinstance(kid, str) or not kid:
-            raise _Problem(_INVALID, f"kid must be a non-empty string, not {kid!r}")
-        vm_id = issuer_id + kid if kid.startswith("#") else kid
-        base, has_fragment, _ = vm_id.partition("#")
-        if has_fragment and base != issuer_id:
-            # Its controller would be `base`, never the issuer: refuse before fetching anything
-            # an attacker named. (A fragment-less kid may be a standalone key document whose
-            # controller is checked after retrieval.)
-            raise _Problem(
-                _CONTROLLER,
-                f"kid {kid} is a key of {base}, not of the issuer {issuer_id}",
-            )
-        method = resolver.resolve_verification_method(vm_id)
-        _check_binding(method, issuer_id)
-        if jwk is not None and _jwk_key(jwk) != method.key:
-            raise _Problem(_INVALID, f"header jwk and kid {kid} name different keys")
-        return method.key, method.id
-    if jwk is not None:
-        key = _jwk_key(jwk)
-        if issuer_id.startswith("did:key:"):
-            if key.algorithm == RSA or key.did_key != issuer_id:
-                raise _Problem(_UNKNOWN_KEY, f"header jwk is not the key of the issuer {issuer_id}")
-            return key, key.did_key_vm
-        if issuer_id.startswith(_THUMBPRINT_URN):
-            if key.jwk_thumbprint() != issuer_id[len(_THUMBPRINT_URN) :]:
-                raise _Problem(
-                    _UNKNOWN_KEY, "header jwk thumbprint does not match the issuer's thumbprint URN"
-                )
-            return key, issuer_id
-        return key, _listed_method(key, issuer_id, resolver)
-    if issuer_id.startswith("did:key:"):
-        method = resolver.resolve_verification_method(issuer_id)
-        return method.key, method.id
-    raise _Problem(
-        _UNKNOWN_KEY,
-        f"header has neither kid nor jwk, and the issuer {issuer_id} is not a did:key; "
-        "no key can be bound to the issuer",
-    )
-
-
-def _check_binding(method: VerificationMethod, issuer_id: str) -> None:
-    if method.controller != issuer_id:
-        raise _Problem(
-            _CONTROLLER,
-            f"key {method.id} is controlled by {method.controller}, not by the issuer {issuer_id}",
-        )
-    if "assertionMethod" not in method.relationships:
-        raise _Problem(
-            _PURPOSE,
-            f"key {method.id} is not listed under assertionMethod by its controller "
-            f"(listed under: {', '.join(sorted(method.relationships)) or 'nothing'})",
-        )
-
-
-def _listed_method(key: KeyPair, issuer_id: str, resolver: Resolver) -> str:
-    document = resolver.resolve(issuer_id)
-    references = document.get("assertionMethod")
-    references = references if isinstance(references, list) else [references]
-    for reference in references:
-        ref = reference.get("id") if isinstance(reference, dict) else reference
-        if not isinstance(ref, str):
-            continue
-        vm_id = issuer_id + ref if ref.startswith("#") else ref
-        base, has_fragment, _ = vm_id.partition("#")
-        if has_fragment and base != issuer_id:
-            continue  # a key inside another document is never controlled by the issuer
-        try:
-            method = resolver.resolve_verification_method(vm_id)
-        except ResolutionError:
-            continue
-        if method.key == key and method.controller == issuer_id:
-            return method.id
-    raise _Problem(
-        _UNKNOWN_KEY,
-        f"header jwk is not among the assertion keys of the issuer {issuer_id}; an embedded "
-        "key proves nothing unless the issuer lists it",
-    )
-
-
-def _jwk_key(jwk: Any) -> KeyPair:
-    try:
-        return KeyPair.from_public_jwk(jwk)
-    except KeyError_ as exc:
-        raise _Problem(_INVALID, f"header jwk is unusable: {exc.detail}") from None
-
-
-def _jose_key(key: KeyPair, *, private: bool) -> Any:
-    material = key.cryptography_key(private=private)
-    if key.algorithm == ED25519:
-        return OKPKey.import_key(material)
-    if key.algorithm == P256:
-        return ECKey.import_key(material)
-    return RSAKey.import_key(material)
-
-
-def _check_signature(token: str, alg: str, key: KeyPair, vm_id: str) -> tuple[str, str] | None:
-    registry = _Registry(algorithms=[alg], strict_check_header=False)
-    try:
-        jws.deserialize_compact(token, _jose_key(key, private=False), registry=registry)
-    except BadSignatureError:
-        return (_SIGNATURE, f"signature does not verify with key {vm_id}")
-    except (JoseError, ValueError, TypeError) as exc:
-        return (_INVALID, f"JWS could not be verified: {exc}")
-    return None

@@ -82,7 +82,7 @@ def bundled_bytes(url: str) -> bytes | None:
     return (schemas.ROOT / file).read_bytes() if file else None
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+#: Fixture plugins shared by every test folder (tests/ is on sys.path through this conftest).
+pytest_plugins = ["certificates_helpers"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 

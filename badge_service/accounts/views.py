@@ -118,13 +118,18 @@ def _send_link(purpose: str, endpoint: str, minutes: int) -> int:
     return 200
 
 
-@bp.route("/login/email", methods=["GET", "POST"])
-def request_login_link() -> Any:
+def _link_form(purpose: str, endpoint: str, minutes_setting: str, template: str) -> Any:
+    """The form asking for an emailed link (login or reset); a POST sends it."""
     status = 200
     if request.method == "POST":
-        status = _send_link(accounts.PURPOSE_LOGIN_LINK, "accounts.login_with_link",
-                            current_app.config["LOGIN_LINK_MINUTES"])
-    return render_template("accounts/login_link.html"), status
+        status = _send_link(purpose, endpoint, current_app.config[minutes_setting])
+    return render_template(template), status
+
+
+@bp.route("/login/email", methods=["GET", "POST"])
+def request_login_link() -> Any:
+    return _link_form(accounts.PURPOSE_LOGIN_LINK, "accounts.login_with_link",
+                      "LOGIN_LINK_MINUTES", "accounts/login_link.html")
 
 
 def _link_problem(exc: ServiceError, template: str) -> Any:
@@ -157,11 +162,8 @@ def login_with_link(token: str) -> Any:
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password() -> Any:
-    status = 200
-    if request.method == "POST":
-        status = _send_link(accounts.PURPOSE_PASSWORD_RESET, "accounts.reset_password",
-                            current_app.config["PASSWORD_RESET_MINUTES"])
-    return render_template("accounts/forgot.html"), status
+    return _link_form(accounts.PURPOSE_PASSWORD_RESET, "accounts.reset_password",
+                      "PASSWORD_RESET_MINUTES", "accounts/forgot.html")
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -24,6 +24,7 @@ from badge_service.edge.openapi import (
     paged,
     parse_body,
 )
+from badge_service.edge.resources import delete_resource, patch_resource
 from badge_service.errors import FieldError, ValidationFailed
 from badge_service.programmes import service as programmes
 
@@ -188,21 +189,15 @@ def get_achievement(achievement_id: uuid.UUID) -> Any:
            summary="Update an achievement (given fields only)", tag=TAG_ACHIEVEMENTS,
            body=AchievementPatch, response=AchievementOut)
 def update_achievement(achievement_id: uuid.UUID) -> Any:
-    actor = api_user()
-    achievement = achievements.get_readable(db.session, actor, achievement_id)
-    data = model_data(parse_body(AchievementPatch), exclude_unset=True)
-    achievements.update(db.session, actor, achievement, data, now=utcnow())
-    return jsonify(achievement_out(achievement))
+    return patch_resource(achievement_id, achievements.get_readable, AchievementPatch,
+                          achievements.update, achievement_out)
 
 
 @operation("/achievements/<uuid:achievement_id>", "DELETE",
            summary="Delete an achievement (409 while another requires it)",
            tag=TAG_ACHIEVEMENTS, status=204)
 def delete_achievement(achievement_id: uuid.UUID) -> Any:
-    actor = api_user()
-    achievement = achievements.get_readable(db.session, actor, achievement_id)
-    achievements.delete(db.session, actor, achievement)
-    return "", 204
+    return delete_resource(achievement_id, achievements.get_readable, achievements.delete)
 
 
 @operation("/achievements/<uuid:achievement_id>/requirements", "GET",

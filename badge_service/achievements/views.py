@@ -28,6 +28,7 @@ from badge_service.edge.forms import flash_error
 from badge_service.errors import ServiceError
 from badge_service.programmes import service as programmes
 from badge_service.programmes.models import Programme
+from badge_service.programmes.views import delete_then_redirect, managed_programme
 
 bp = Blueprint("achievements", __name__, template_folder="templates")
 
@@ -128,8 +129,7 @@ def _save_image(achievement: Achievement) -> None:
 @bp.route("/programmes/<uuid:programme_id>/achievements/new", methods=["GET", "POST"])
 @login_required
 def achievement_new(programme_id: uuid.UUID) -> Any:
-    programme = programmes.get_readable(db.session, current_user, programme_id)
-    programmes.require_manage(db.session, current_user, programme)
+    programme = managed_programme(programme_id)
     if request.method == "POST":
         try:
             achievement = achievements.create(db.session, current_user, programme,
@@ -172,13 +172,11 @@ def achievement_delete(achievement_id: uuid.UUID) -> Any:
     achievement = achievements.get_readable(db.session, current_user, achievement_id)
     programme = achievement.programme
     programmes.require_manage(db.session, current_user, programme)
-    try:
-        achievements.delete(db.session, current_user, achievement)
-    except ServiceError as exc:
-        flash_error(exc)
-        return redirect(url_for("achievements.achievement_view", achievement_id=achievement.id))
-    flash(f"Achievement “{achievement.name}” deleted.", "info")
-    return redirect(url_for("programmes.programme_view", programme_id=programme.id))
+    return delete_then_redirect(
+        lambda: achievements.delete(db.session, current_user, achievement),
+        done=f"Achievement “{achievement.name}” deleted.",
+        back=url_for("achievements.achievement_view", achievement_id=achievement.id),
+        after=url_for("programmes.programme_view", programme_id=programme.id))
 
 
 # --- public ----------------------------------------------------------------------------------

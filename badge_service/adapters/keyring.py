@@ -12,18 +12,32 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 
 from badge_service.errors import Conflict, NotFound, ServiceError
-from badge_service.organisations import service as organisations
-from badge_service.organisations.models import Organisation
-from credentials.did import did_document
+from credentials.did import did_document, did_web_from_url
 from credentials.errors import CredentialsError, KeyDecryptionError
 from credentials.keys import KeyInfo, KeyPair, KeyStore
 
 ALGORITHM = "Ed25519"
+
+
+class Organisation(Protocol):
+    """What the keyring needs of an organisation (badge_service.organisations.models): an
+    adapter knows no domain, so it takes anything with these two attributes."""
+
+    slug: str
+    did_method: str
+
+
+def did_web_of(slug: str, public_base_url: str, host_organisation: str | None = None) -> str:
+    """did:web of an organisation: a path under the service (did:web:host:issuers:slug), or
+    the host itself for the one organisation configured as HOST_DID_ORGANISATION."""
+    if host_organisation and slug == host_organisation:
+        return did_web_from_url(public_base_url)
+    return did_web_from_url(f"{public_base_url}/issuers/{slug}")
 log = logging.getLogger(__name__)
 
 
@@ -66,7 +80,7 @@ class Keyring:
                         scrypt_log_n=self.scrypt_log_n)
 
     def did_web(self, organisation: Organisation) -> str:
-        return organisations.did_web(organisation, self.public_base_url,
+        return did_web_of(organisation.slug, self.public_base_url,
                                      self.host_organisation)
 
     @staticmethod

@@ -72,7 +72,7 @@ def deliver(config: dict[str, Any], message: EmailMessage) -> str:
 def send(to: str, subject: str, text: str, html: str | None = None,
          *, display_name: str | None = None) -> None:
     """Queue a message; it leaves when the current transaction commits."""
-    from badge_service.edge.transactions import after_commit
+    from badge_service.db import after_commit
 
     config = dict(current_app.config)
     name = _one_line(display_name or "")

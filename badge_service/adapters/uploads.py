@@ -10,8 +10,8 @@ the declared content type:
   an SVG ``<svg>`` element, and the tree is sanitised: scripts, ``foreignObject`` and other
   embedding elements, event-handler attributes (``on…``), links and references to anything but
   an in-document ``#fragment`` or a ``data:`` raster image, ``url(…)`` to outside resources,
-  ``@import``, processing instructions and ``xml:base`` are removed. The sanitised document is
-  what gets stored.
+  ``@import``, processing instructions and ``xml:base`` are removed (adapters.svg_sanitiser).
+  The sanitised document is what gets stored.
 
 Files are stored under ``UPLOAD_DIR`` as ``<sha256 of the stored bytes>.<png|svg>``: identical
 uploads share one file and a stored file never changes, so it is served with a long cache
@@ -31,21 +31,21 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
-from xml.dom import Node
-from xml.dom.minidom import Element
-from xml.parsers.expat import ExpatError
 
-import defusedxml
-import defusedxml.minidom
+from badge_service.adapters import svg_sanitiser
 
+# The SVG rules live in adapters.svg_sanitiser; their names stay importable from here.
+from badge_service.adapters.svg_sanitiser import (  # noqa: F401 - re-exported
+    MAX_SVG_DEPTH,
+    SVG_NS,
+    XHTML_NS,
+    XLINK_NS,
+    XML_NS,
+    XMLNS_NS,
+)
 from badge_service.errors import FieldError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SVG_NS = "http://www.w3.org/2000/svg"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-XMLNS_NS = "http://www.w3.org/2000/xmlns/"
 #: Larger images are refused: browsers decode them in full, and badges are small.
 MAX_DIMENSION = 10_000
 #: Default of the IMAGE_MAX_PIXELS setting (env BADGE_IMAGE_MAX_PIXELS): a 4096×4096 image
@@ -53,8 +53,6 @@ MAX_DIMENSION = 10_000
 #: 400–1024 px square) yet below Pillow's own decompression-bomb threshold, so a decoder never
 #: sees a bigger image from us.
 DEFAULT_MAX_PIXELS = 4096 * 4096
-#: Deeper SVG trees are refused (real drawings are shallow; serialising is recursive).
-MAX_SVG_DEPTH = 200
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 NAME = re.compile(r"^[0-9a-f]{64}\.(png|svg)$")
 #: Served with SVG images: even opened directly, nothing in them can run or load.
@@ -63,15 +61,6 @@ IMAGE_CSP = "default-src 'none'; sandbox"
 
 # Valid (colour type -> bit depths) combinations of the PNG specification.
 _PNG_DEPTHS = {0: {1, 2, 4, 8, 16}, 2: {8, 16}, 3: {1, 2, 4, 8}, 4: {8, 16}, 6: {8, 16}}
-# Elements that run code or embed other documents; removed with everything inside them.
-_DROP_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener",
-                  "audio", "video", "canvas", "frame", "frameset", "applet", "base", "meta",
-                  "link"}
-_ANIMATIONS = {"set", "animate", "animatecolor", "animatemotion", "animatetransform", "discard"}
-_SAFE_DATA_URL = re.compile(r"^data:image/(png|jpeg|gif|webp)[;,]", re.IGNORECASE)
-_URL_FUNCTION = re.compile(r"url\(\s*(['\"]?)\s*([^)'\"]*)", re.IGNORECASE)
-_DANGEROUS_TEXT = re.compile(r"javascript:|vbscript:|@import|expression\s*\(|-moz-binding",
-                             re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -243,110 +232,10 @@ def _check_png(data: bytes, field_name: str, max_pixels: int) -> tuple[int, int]
 
 def _sanitise_svg(data: bytes, field_name: str) -> CheckedImage:
     try:
-        document = defusedxml.minidom.parseString(data, forbid_dtd=True, forbid_entities=True,
-                                                  forbid_external=True)
-    except defusedxml.DTDForbidden:
-        raise _invalid("the SVG declares a DTD (<!DOCTYPE …>), which is not accepted",
-                       field_name) from None
-    except defusedxml.EntitiesForbidden:
-        raise _invalid("the SVG declares entities, which are not accepted", field_name) from None
-    except defusedxml.DefusedXmlException:
-        raise _invalid("the SVG refers to external resources", field_name) from None
-    except (ExpatError, ValueError, UnicodeDecodeError) as exc:
-        raise _invalid(f"the SVG is not well-formed XML ({exc})", field_name) from None
-    root = document.documentElement
-    if root is None or root.namespaceURI != SVG_NS or root.localName != "svg":
-        name = root.tagName if root is not None else "none"
-        raise _invalid(f"the root element is <{name}>, not an SVG <svg> element "
-                       f"(xmlns=\"{SVG_NS}\")", field_name)
-    removed: list[str] = []
-    for node in list(document.childNodes):
-        if node.nodeType in (Node.PROCESSING_INSTRUCTION_NODE, Node.DOCUMENT_TYPE_NODE):
-            document.removeChild(node)
-            removed.append("processing instruction")
-    _clean_tree(root, removed, field_name)
-    text = '<?xml version="1.0" encoding="UTF-8"?>\n' + root.toxml()
-    return CheckedImage(text.encode("utf-8"), "svg", removed=tuple(dict.fromkeys(removed)))
-
-
-def _clean_tree(root: Element, removed: list[str], field_name: str) -> None:
-    """Sanitise in place, iteratively; refuse trees deeper than MAX_SVG_DEPTH."""
-    stack: list[tuple[Element, int]] = [(root, 1)]
-    while stack:
-        element, depth = stack.pop()
-        if depth > MAX_SVG_DEPTH:
-            raise _invalid(f"the SVG nests elements more than {MAX_SVG_DEPTH} levels deep",
-                           field_name)
-        _clean_attributes(element, removed)
-        if (element.localName or "").lower() == "style":
-            _clean_style(element, removed)
-        for child in list(element.childNodes):
-            if child.nodeType == Node.PROCESSING_INSTRUCTION_NODE:
-                element.removeChild(child)
-                removed.append("processing instruction")
-            elif child.nodeType == Node.ELEMENT_NODE:
-                reason = _drop_reason(child)
-                if reason:
-                    element.removeChild(child)
-                    removed.append(reason)
-                else:
-                    stack.append((child, depth + 1))
-
-
-def _drop_reason(element: Element) -> str | None:
-    local = (element.localName or element.tagName or "").lower()
-    if element.namespaceURI == XHTML_NS:
-        return f"embedded HTML <{local}>"
-    if local in _DROP_ELEMENTS:
-        return f"<{element.localName}> element"
-    if local in _ANIMATIONS:
-        target = element.getAttribute("attributeName").lower()
-        if target.endswith("href") or target.startswith("on") or not target:
-            return f"<{element.localName}> animating {target or 'an attribute'}"
-    return None
-
-
-def _reference_ok(value: str) -> bool:
-    value = value.strip()
-    return value.startswith("#") or bool(_SAFE_DATA_URL.match(value))
-
-
-def _clean_attributes(element: Element, removed: list[str]) -> None:
-    for attr in list(element.attributes.values()):
-        if attr.namespaceURI == XMLNS_NS or attr.name == "xmlns" or attr.name.startswith(
-                "xmlns:"):
-            continue
-        local = (attr.localName or attr.name).lower()
-        value = attr.value or ""
-        reason = None
-        if local.startswith("on"):
-            reason = f"event handler attribute {attr.name}"
-        elif local == "href" or local == "src":
-            if not _reference_ok(value):
-                reason = f"external reference {attr.name}"
-        elif attr.namespaceURI == XML_NS and local == "base":
-            reason = "xml:base"
-        elif _DANGEROUS_TEXT.search(value):
-            reason = f"script in attribute {attr.name}"
-        else:
-            for match in _URL_FUNCTION.finditer(value):
-                if not _reference_ok(match.group(2)):
-                    reason = f"external url() in attribute {attr.name}"
-                    break
-        if reason:
-            element.removeAttributeNode(attr)
-            removed.append(reason)
-
-
-def _clean_style(element: Element, removed: list[str]) -> None:
-    css = "".join(child.data for child in element.childNodes
-                  if child.nodeType in (Node.TEXT_NODE, Node.CDATA_SECTION_NODE))
-    bad = bool(_DANGEROUS_TEXT.search(css)) or any(
-        not _reference_ok(match.group(2)) for match in _URL_FUNCTION.finditer(css))
-    if bad:
-        for child in list(element.childNodes):
-            element.removeChild(child)
-        removed.append("style sheet with imports or external url()")
+        text, removed = svg_sanitiser.sanitise_svg(data)
+    except svg_sanitiser.RefusedSvg as exc:
+        raise _invalid(str(exc), field_name) from None
+    return CheckedImage(text, "svg", removed=removed)
 
 
 # --- storing and serving -------------------------------------------------------------------

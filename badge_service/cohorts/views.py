@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 
 from badge_service.clock import utcnow
 from badge_service.cohorts import service as cohorts
-from badge_service.cohorts.models import STATUSES, Cohort
+from badge_service.cohorts.models import STATUSES, Cohort, CohortMember
 from badge_service.db import db
 from badge_service.edge.forms import flash_error
 from badge_service.errors import AuthenticationRequired, ServiceError
@@ -56,6 +56,28 @@ def _cohort(cohort_id: uuid.UUID) -> Cohort:
 
 def _can_manage(programme: Programme) -> bool:
     return cohorts.can_manage(db.session, _actor(), programme)
+
+
+def _managed_cohort(cohort_id: uuid.UUID) -> tuple[Any, Cohort]:
+    """The actor and a cohort they manage (403 for its participants, who may only see it)."""
+    actor = _actor()
+    cohort = _cohort(cohort_id)
+    cohorts.require_manage(db.session, actor, cohort.programme)
+    return actor, cohort
+
+
+def _managed_member(cohort_id: uuid.UUID,
+                    member_id: uuid.UUID) -> tuple[Any, Cohort, CohortMember]:
+    """As :func:`_managed_cohort`, the member looked up first: another's row is "not found"."""
+    actor = _actor()
+    cohort = _cohort(cohort_id)
+    member = cohorts.get_member(db.session, actor, cohort, member_id)
+    cohorts.require_manage(db.session, actor, cohort.programme)
+    return actor, cohort, member
+
+
+def _to_cohort(cohort: Cohort) -> Any:
+    return redirect(url_for("cohorts.view", cohort_id=cohort.id))
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -97,7 +119,7 @@ def programme_cohorts(programme_id: uuid.UUID) -> Any:
             status = exc.status
         else:
             flash(f"Cohort {cohort.name} created.", "info")
-            return redirect(url_for("cohorts.view", cohort_id=cohort.id))
+            return _to_cohort(cohort)
     rows = list(db.session.scalars(cohorts.cohorts_query(db.session, actor, programme)))
     return render_template("cohorts/programme.html", programme=programme, cohorts=rows,
                            counts=cohorts.member_counts(db.session, rows),
@@ -145,9 +167,7 @@ def export(cohort_id: uuid.UUID) -> Any:
 @bp.route("/cohorts/<uuid:cohort_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(cohort_id: uuid.UUID) -> Any:
-    actor = _actor()
-    cohort = _cohort(cohort_id)
-    cohorts.require_manage(db.session, actor, cohort.programme)
+    actor, cohort = _managed_cohort(cohort_id)
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in ("name", "start_date", "end_date")}
         try:
@@ -157,7 +177,7 @@ def edit(cohort_id: uuid.UUID) -> Any:
             return render_template("cohorts/cohort_form.html", cohort=cohort,
                                    form=form), exc.status
         flash("Saved.", "info")
-        return redirect(url_for("cohorts.view", cohort_id=cohort.id))
+        return _to_cohort(cohort)
     form = {"name": cohort.name, "start_date": cohort.start_date or "",
             "end_date": cohort.end_date or ""}
     return render_template("cohorts/cohort_form.html", cohort=cohort, form=form)
@@ -179,9 +199,7 @@ def delete(cohort_id: uuid.UUID) -> Any:
 @bp.route("/cohorts/<uuid:cohort_id>/members/new", methods=["GET", "POST"])
 @login_required
 def member_new(cohort_id: uuid.UUID) -> Any:
-    actor = _actor()
-    cohort = _cohort(cohort_id)
-    cohorts.require_manage(db.session, actor, cohort.programme)
+    actor, cohort = _managed_cohort(cohort_id)
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in MEMBER_FORM_FIELDS}
         now = utcnow()
@@ -197,7 +215,7 @@ def member_new(cohort_id: uuid.UUID) -> Any:
                                    form=form, statuses=STATUSES), exc.status
         flash(f"{member.full_name} added"
               + (" and invited." if member.invited_at else "."), "info")
-        return redirect(url_for("cohorts.view", cohort_id=cohort.id))
+        return _to_cohort(cohort)
     return render_template("cohorts/member_form.html", cohort=cohort, member=None,
                            form={"preferred_language": _config("DEFAULT_LANGUAGE")},
                            statuses=STATUSES)
@@ -206,10 +224,7 @@ def member_new(cohort_id: uuid.UUID) -> Any:
 @bp.route("/cohorts/<uuid:cohort_id>/members/<uuid:member_id>/edit", methods=["GET", "POST"])
 @login_required
 def member_edit(cohort_id: uuid.UUID, member_id: uuid.UUID) -> Any:
-    actor = _actor()
-    cohort = _cohort(cohort_id)
-    member = cohorts.get_member(db.session, actor, cohort, member_id)
-    cohorts.require_manage(db.session, actor, cohort.programme)
+    actor, cohort, member = _managed_member(cohort_id, member_id)
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in (*MEMBER_FORM_FIELDS[1:], "status")}
         try:
@@ -220,7 +235,7 @@ def member_edit(cohort_id: uuid.UUID, member_id: uuid.UUID) -> Any:
             return render_template("cohorts/member_form.html", cohort=cohort, member=member,
                                    form=form, statuses=STATUSES), exc.status
         flash("Saved.", "info")
-        return redirect(url_for("cohorts.view", cohort_id=cohort.id))
+        return _to_cohort(cohort)
     form = {k: getattr(member, k) or "" for k in (*MEMBER_FORM_FIELDS[1:], "status")}
     return render_template("cohorts/member_form.html", cohort=cohort, member=member, form=form,
                            statuses=STATUSES)
@@ -235,32 +250,27 @@ def member_remove(cohort_id: uuid.UUID, member_id: uuid.UUID) -> Any:
     name = member.full_name
     cohorts.remove_member(db.session, actor, member)
     flash(f"{name} removed from the cohort.", "info")
-    return redirect(url_for("cohorts.view", cohort_id=cohort.id))
+    return _to_cohort(cohort)
 
 
 @bp.post("/cohorts/<uuid:cohort_id>/members/<uuid:member_id>/invite")
 @login_required
 def member_invite(cohort_id: uuid.UUID, member_id: uuid.UUID) -> Any:
-    actor = _actor()
-    cohort = _cohort(cohort_id)
-    member = cohorts.get_member(db.session, actor, cohort, member_id)
-    cohorts.require_manage(db.session, actor, cohort.programme)
+    actor, cohort, member = _managed_member(cohort_id, member_id)
     try:
         cohorts.invite(db.session, actor, [member], now=utcnow(),
                        base_url=_config("PUBLIC_BASE_URL"))
     except ServiceError as exc:
         flash_error(exc)
-        return redirect(url_for("cohorts.view", cohort_id=cohort.id))
+        return _to_cohort(cohort)
     flash(f"Invitation sent to {member.user.email}.", "info")
-    return redirect(url_for("cohorts.view", cohort_id=cohort.id))
+    return _to_cohort(cohort)
 
 
 @bp.post("/cohorts/<uuid:cohort_id>/invite")
 @login_required
 def invite_all(cohort_id: uuid.UUID) -> Any:
-    actor = _actor()
-    cohort = _cohort(cohort_id)
-    cohorts.require_manage(db.session, actor, cohort.programme)
+    actor, cohort = _managed_cohort(cohort_id)
     try:
         members = cohorts.members_to_invite(db.session, actor, cohort,
                                             scope=request.form.get("scope", "not-invited"))
@@ -268,10 +278,10 @@ def invite_all(cohort_id: uuid.UUID) -> Any:
                        base_url=_config("PUBLIC_BASE_URL"))
     except ServiceError as exc:
         flash_error(exc)
-        return redirect(url_for("cohorts.view", cohort_id=cohort.id))
+        return _to_cohort(cohort)
     flash(f"{len(members)} invitation{'s' if len(members) != 1 else ''} sent."
           if members else "Nobody to invite.", "info")
-    return redirect(url_for("cohorts.view", cohort_id=cohort.id))
+    return _to_cohort(cohort)
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -279,16 +289,14 @@ def invite_all(cohort_id: uuid.UUID) -> Any:
 
 def _import_target(programme_id: uuid.UUID | None,
                    cohort_id: uuid.UUID | None) -> tuple[Programme, Cohort | None]:
-    actor = _actor()
     if cohort_id is not None:
-        cohort = _cohort(cohort_id)
-        programme = cohort.programme
-    else:
-        assert programme_id is not None
-        cohort = None
-        programme = cohorts.get_programme(db.session, actor, programme_id)
+        _, cohort = _managed_cohort(cohort_id)
+        return cohort.programme, cohort
+    assert programme_id is not None
+    actor = _actor()
+    programme = cohorts.get_programme(db.session, actor, programme_id)
     cohorts.require_manage(db.session, actor, programme)
-    return programme, cohort
+    return programme, None
 
 
 def _import_page(programme_id: uuid.UUID | None, cohort_id: uuid.UUID | None) -> Any:

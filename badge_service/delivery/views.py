@@ -145,20 +145,21 @@ def public_credential_jwt(credential_id: uuid.UUID) -> Any:
     return _download(token.encode("ascii"), VC_JWT, _filename(credential, "jwt"))
 
 
+def _baked_download(credential_id: uuid.UUID, kind: str, content_type: str) -> Any:
+    credential = _credential(credential_id)
+    data = delivery.baked_badge(credential, kind, public_base_url=_base(),
+                                upload_dir=_upload_dir())
+    return _download(data, content_type, _filename(credential, kind))
+
+
 @bp.get("/credentials/<uuid:credential_id>/badge.png")
 def public_badge_png(credential_id: uuid.UUID) -> Any:
-    credential = _credential(credential_id)
-    data = delivery.baked_badge(credential, "png", public_base_url=_base(),
-                                upload_dir=_upload_dir())
-    return _download(data, "image/png", _filename(credential, "png"))
+    return _baked_download(credential_id, "png", "image/png")
 
 
 @bp.get("/credentials/<uuid:credential_id>/badge.svg")
 def public_badge_svg(credential_id: uuid.UUID) -> Any:
-    credential = _credential(credential_id)
-    data = delivery.baked_badge(credential, "svg", public_base_url=_base(),
-                                upload_dir=_upload_dir())
-    return _download(data, "image/svg+xml", _filename(credential, "svg"))
+    return _baked_download(credential_id, "svg", "image/svg+xml")
 
 
 @bp.get("/credentials/<uuid:credential_id>/image.svg")

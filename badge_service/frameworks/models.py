@@ -27,6 +27,13 @@ STATUS_DRAFT = "draft"
 STATUS_PUBLISHED = "published"
 
 
+def _owned(back_populates: str, order_by: str) -> Any:
+    """A collection its parent owns: a framework its versions, a version its items and links,
+    so they are saved and deleted with it (and an orphan removed from the list is deleted)."""
+    return relationship(back_populates=back_populates, cascade="all, delete-orphan",
+                        order_by=order_by)
+
+
 class Framework(UUIDPrimaryKey, db.Model):
     __tablename__ = "framework"
 
@@ -38,9 +45,7 @@ class Framework(UUIDPrimaryKey, db.Model):
     title: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime]
 
-    versions: Mapped[list[FrameworkVersion]] = relationship(
-        back_populates="framework", cascade="all, delete-orphan",
-        order_by="FrameworkVersion.number")
+    versions: Mapped[list[FrameworkVersion]] = _owned("framework", "FrameworkVersion.number")
 
 
 class FrameworkVersion(UUIDPrimaryKey, db.Model):
@@ -63,12 +68,9 @@ class FrameworkVersion(UUIDPrimaryKey, db.Model):
     published_at: Mapped[datetime | None]
 
     framework: Mapped[Framework] = relationship(back_populates="versions")
-    items: Mapped[list[FrameworkItem]] = relationship(
-        back_populates="version", cascade="all, delete-orphan",
-        order_by="FrameworkItem.position")
-    associations: Mapped[list[FrameworkAssociation]] = relationship(
-        back_populates="version", cascade="all, delete-orphan",
-        order_by="FrameworkAssociation.position")
+    items: Mapped[list[FrameworkItem]] = _owned("version", "FrameworkItem.position")
+    associations: Mapped[list[FrameworkAssociation]] = _owned(
+        "version", "FrameworkAssociation.position")
 
 
 class FrameworkItem(UUIDPrimaryKey, db.Model):

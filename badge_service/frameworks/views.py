@@ -206,11 +206,17 @@ def version_delete(version_id: uuid.UUID) -> Any:
     return redirect(url_for("frameworks.framework_list"))
 
 
+def _editable(version: FrameworkVersion) -> FrameworkVersion:
+    """``version``, once the user may edit its framework: an edit form is a 403 page for
+    anyone else, even before it is sent."""
+    fw.require_edit(db.session, current_user, version.framework)
+    return version
+
+
 @bp.route("/versions/<uuid:version_id>/edit", methods=["GET", "POST"])
 @login_required
 def version_edit(version_id: uuid.UUID) -> Any:
-    version = fw.get_version(db.session, version_id)
-    fw.require_edit(db.session, current_user, version.framework)
+    version = _editable(fw.get_version(db.session, version_id))
     if request.method == "POST":
         changes = {
             "title_i18n": {lang: request.form.get(f"title_{lang}", "") for lang in LANGUAGES},
@@ -275,8 +281,7 @@ def _render_item_form(version: FrameworkVersion, item: FrameworkItem | None,
 @bp.route("/versions/<uuid:version_id>/items/new", methods=["GET", "POST"])
 @login_required
 def item_new(version_id: uuid.UUID) -> Any:
-    version = fw.get_version(db.session, version_id)
-    fw.require_edit(db.session, current_user, version.framework)
+    version = _editable(fw.get_version(db.session, version_id))
     if request.method == "POST":
         try:
             item = fw.add_item(db.session, current_user, version, _item_form_data(None),
@@ -295,8 +300,7 @@ def item_new(version_id: uuid.UUID) -> Any:
 @login_required
 def item_edit(item_id: uuid.UUID) -> Any:
     item = fw.get_item(db.session, item_id)
-    version = item.version
-    fw.require_edit(db.session, current_user, version.framework)
+    version = _editable(item.version)
     if request.method == "POST":
         try:
             fw.update_item(db.session, current_user, item, _item_form_data(item), now=utcnow())

@@ -16,7 +16,6 @@ from badge_service.edge.auth import api_user
 from badge_service.edge.openapi import I18n, Strict, created, operation, paged, parse_body
 from badge_service.organisations import service as organisations
 from badge_service.organisations.models import Organisation
-from credentials.errors import CredentialsError
 
 
 class OrganisationIn(Strict):
@@ -55,23 +54,15 @@ class RoleIn(Strict):
     user_id: uuid.UUID
 
 
-def display_did(organisation: Organisation) -> str | None:
-    """The organisation's did:web for display; None for did:key organisations and when the
-    public base URL is not https (a local demo on http://127.0.0.1 has no did:web)."""
-    try:
-        return organisations.issuer_did(organisation, current_app.config["PUBLIC_BASE_URL"],
-                                        current_app.config.get("HOST_DID_ORGANISATION"))
-    except CredentialsError:
-        return None
-
-
 def organisation_out(organisation: Organisation) -> dict[str, Any]:
     return OrganisationOut(
         id=organisation.id, slug=organisation.slug, name=organisation.name,
         name_i18n=organisation.name_i18n or {},
         description_i18n=organisation.description_i18n or {}, url=organisation.url,
         email=organisation.email, did_method=organisation.did_method,
-        issuer_did=display_did(organisation),
+        issuer_did=organisations.display_did(
+            organisation, current_app.config["PUBLIC_BASE_URL"],
+            current_app.config.get("HOST_DID_ORGANISATION")),
     ).model_dump(mode="json")
 
 

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
+from badge_service.adapters.keyring import did_web_of
 from badge_service.errors import Conflict, FieldError, NotFound, ValidationFailed
 from badge_service.formats import names
 from badge_service.organisations.models import Organisation
-from credentials.did import did_web_from_url
+from credentials.errors import CredentialsError
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -124,11 +125,8 @@ def update(session: Session, actor: User, organisation: Organisation,
 
 def did_web(organisation: Organisation, public_base_url: str,
             host_organisation: str | None = None) -> str:
-    """did:web of an organisation: a path under the service (did:web:host:issuers:slug), or
-    the host itself for the one organisation configured as HOST_DID_ORGANISATION."""
-    if host_organisation and organisation.slug == host_organisation:
-        return did_web_from_url(public_base_url)
-    return did_web_from_url(f"{public_base_url}/issuers/{organisation.slug}")
+    """did:web of an organisation (the rule lives with the keys: adapters.keyring.did_web_of)."""
+    return did_web_of(organisation.slug, public_base_url, host_organisation)
 
 
 def issuer_did(organisation: Organisation, public_base_url: str,
@@ -137,6 +135,16 @@ def issuer_did(organisation: Organisation, public_base_url: str,
     if organisation.did_method != "web":
         return None
     return did_web(organisation, public_base_url, host_organisation)
+
+
+def display_did(organisation: Organisation, public_base_url: str,
+                host_organisation: str | None = None) -> str | None:
+    """The organisation's did:web for display; None for did:key organisations and when the
+    public base URL is not https (a local demo on http://127.0.0.1 has no did:web)."""
+    try:
+        return issuer_did(organisation, public_base_url, host_organisation)
+    except CredentialsError:
+        return None
 
 
 def profile_fields(organisation: Organisation) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from badge_service.edge.forms import flash_error
 from badge_service.edge.headers import public_json
 from badge_service.errors import NotFound, ServiceError
 from badge_service.organisations import service as organisations
-from badge_service.organisations.api import display_did
 
 bp = Blueprint("organisations", __name__, template_folder="templates")
 
@@ -88,7 +87,10 @@ def organisation_view(organisation_id: uuid.UUID) -> Any:
     return render_template(
         "organisations/organisation.html", org=org, coordinators=coordinators,
         can_edit=accounts.is_coordinator(db.session, _actor(), org.id),
-        issuer_did=display_did(org), public_base_url=current_app.config["PUBLIC_BASE_URL"])
+        issuer_did=organisations.display_did(
+            org, current_app.config["PUBLIC_BASE_URL"],
+            current_app.config.get("HOST_DID_ORGANISATION")),
+        public_base_url=current_app.config["PUBLIC_BASE_URL"])
 
 
 @bp.route("/organisations/<uuid:organisation_id>/edit", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""API: programmes, their trainers, and their achievements (OB 3.0 Achievement definitions)."""
+"""API: programmes and their trainers (their achievements are in achievements/api.py)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ from badge_service.edge.openapi import (
     paged,
     parse_body,
 )
+from badge_service.edge.resources import delete_resource, patch_resource
 from badge_service.errors import FieldError, ValidationFailed
 from badge_service.programmes import service as programmes
+from badge_service.programmes.forms import trainer_invitation_link
 from badge_service.programmes.models import Programme
-from badge_service.programmes.views import trainer_invitation_link
 
 TAG_PROGRAMMES = "programmes"
 
@@ -136,21 +137,15 @@ def get_programme(programme_id: uuid.UUID) -> Any:
 @operation("/programmes/<uuid:programme_id>", "PATCH", summary="Update a programme",
            tag=TAG_PROGRAMMES, body=ProgrammePatch, response=ProgrammeOut)
 def update_programme(programme_id: uuid.UUID) -> Any:
-    actor = api_user()
-    programme = programmes.get_readable(db.session, actor, programme_id)
-    data = model_data(parse_body(ProgrammePatch), exclude_unset=True)
-    programmes.update(db.session, actor, programme, data, now=utcnow())
-    return jsonify(programme_out(programme))
+    return patch_resource(programme_id, programmes.get_readable, ProgrammePatch,
+                          programmes.update, programme_out)
 
 
 @operation("/programmes/<uuid:programme_id>", "DELETE",
            summary="Delete a programme (409 while it has achievements or cohorts)",
            tag=TAG_PROGRAMMES, status=204)
 def delete_programme(programme_id: uuid.UUID) -> Any:
-    actor = api_user()
-    programme = programmes.get_readable(db.session, actor, programme_id)
-    programmes.delete(db.session, actor, programme)
-    return "", 204
+    return delete_resource(programme_id, programmes.get_readable, programmes.delete)
 
 
 @operation("/programmes/<uuid:programme_id>/trainers", "GET",

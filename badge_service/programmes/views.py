@@ -1,5 +1,5 @@
-"""Pages: programmes, trainers and achievements; the public achievement page (the OB
-Achievement ``id``: HTML for people, JSON by content negotiation) and the public image files."""
+"""Pages: programmes and their trainers, and the page where a new trainer spends the
+invitation (a programme's achievements have their pages in achievements/views.py)."""
 
 from __future__ import annotations
 
@@ -25,12 +25,10 @@ from badge_service.db import db
 from badge_service.edge.forms import flash_error
 from badge_service.errors import AuthenticationRequired, Forbidden, ServiceError
 from badge_service.programmes import service as programmes
+from badge_service.programmes.forms import trainer_invitation_link
 from badge_service.programmes.models import Programme
 
 bp = Blueprint("programmes", __name__, template_folder="templates")
-
-def _base() -> str:
-    return current_app.config["PUBLIC_BASE_URL"]
 
 
 # --- programmes ------------------------------------------------------------------------------
@@ -98,6 +96,26 @@ def _default_language() -> str:
     return str(current_app.config["DEFAULT_LANGUAGE"])
 
 
+def managed_programme(programme_id: uuid.UUID) -> Programme:
+    """The programme of a coordinator's page: 404 unless the user may read it, 403 unless they
+    may manage it (the achievements' pages use it too)."""
+    programme = programmes.get_readable(db.session, current_user, programme_id)
+    programmes.require_manage(db.session, current_user, programme)
+    return programme
+
+
+def delete_then_redirect(delete: Callable[[], Any], *, done: str, back: str, after: str) -> Any:
+    """A delete button's answer (programmes and achievements): when the service refuses (still
+    in use: 409) say why and go ``back`` to the page; else say ``done`` and go on to ``after``."""
+    try:
+        delete()
+    except ServiceError as exc:
+        flash_error(exc)
+        return redirect(back)
+    flash(done, "info")
+    return redirect(after)
+
+
 @bp.get("/programmes/<uuid:programme_id>")
 @login_required
 def programme_view(programme_id: uuid.UUID) -> Any:
@@ -107,8 +125,7 @@ def programme_view(programme_id: uuid.UUID) -> Any:
 @bp.route("/programmes/<uuid:programme_id>/edit", methods=["GET", "POST"])
 @login_required
 def programme_edit(programme_id: uuid.UUID) -> Any:
-    programme = programmes.get_readable(db.session, current_user, programme_id)
-    programmes.require_manage(db.session, current_user, programme)
+    programme = managed_programme(programme_id)
     if request.method == "POST":
         try:
             programmes.update(db.session, current_user, programme, _programme_form(),
@@ -126,30 +143,18 @@ def programme_edit(programme_id: uuid.UUID) -> Any:
 @bp.post("/programmes/<uuid:programme_id>/delete")
 @login_required
 def programme_delete(programme_id: uuid.UUID) -> Any:
-    programme = programmes.get_readable(db.session, current_user, programme_id)
-    programmes.require_manage(db.session, current_user, programme)
-    try:
-        programmes.delete(db.session, current_user, programme)
-    except ServiceError as exc:
-        flash_error(exc)
-        return redirect(url_for("programmes.programme_view", programme_id=programme.id))
-    flash(f"Programme “{programme.title}” deleted.", "info")
-    return redirect(url_for("programmes.programme_list"))
-
-
-def trainer_invitation_link(programme: Programme) -> Callable[[str], str]:
-    """The absolute link of a trainer's invitation (the API uses it too)."""
-    def link(token: str) -> str:
-        return _base() + url_for("programmes.trainer_invitation", programme_id=programme.id,
-                                 token=token)
-    return link
+    programme = managed_programme(programme_id)
+    return delete_then_redirect(
+        lambda: programmes.delete(db.session, current_user, programme),
+        done=f"Programme “{programme.title}” deleted.",
+        back=url_for("programmes.programme_view", programme_id=programme.id),
+        after=url_for("programmes.programme_list"))
 
 
 @bp.post("/programmes/<uuid:programme_id>/trainers")
 @login_required
 def trainer_add(programme_id: uuid.UUID) -> Any:
-    programme = programmes.get_readable(db.session, current_user, programme_id)
-    programmes.require_manage(db.session, current_user, programme)
+    programme = managed_programme(programme_id)
     form = {key: request.form.get(key, "").strip()
             for key in ("email", "display_name", "preferred_language")}
     try:

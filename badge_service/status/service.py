@@ -173,7 +173,7 @@ def signed_jwt(signed: dict, *, identity) -> str:
     next to the request, and with Ed25519 the token is the same on every request (stable
     ETag) until the list itself is re-signed."""
     unsigned = {name: value for name, value in signed.items() if name != "proof"}
-    token = sign_jwt(unsigned, identity.key, kid=identity.verification_method)
+    token = sign_jwt(unsigned, identity.signer())
     # The Data Integrity form was checked when signed (signed_credential); this checks the
     # token itself, as of that signing time (its validFrom), so it needs no clock here.
     conformance.check_jwt(token, identity=identity, now=parse_datetime(signed.get("validFrom")),

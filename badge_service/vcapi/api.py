@@ -1,4 +1,4 @@
-"""W3C CCG VC-API endpoints at the application root, and the public JSON verification API.
+"""W3C CCG VC-API endpoints at the application root.
 
 VC-API (https://w3c-ccg.github.io/vc-api/), JSON only, exempt from CSRF (no cookies are used):
 
@@ -14,14 +14,16 @@ VC-API (https://w3c-ccg.github.io/vc-api/), JSON only, exempt from CSRF (no cook
   ``options.challenge`` / ``options.domain``: what every proof of the presentation must carry.
 
 A credential or presentation is an object, a VC-JWT string, or an ``Enveloped…`` object whose
-``data:`` URL carries the JWT (see :mod:`.vc_input`).
+``data:`` URL carries the JWT (see :mod:`badge_service.vcapi.forms`). Issuing itself is
+:mod:`badge_service.vcapi.service`.
 
 Bad input is a 400 (413 when too large, 415 when not JSON), never a 500. For local conformance
 runs only, ``VC_API_OPEN_ISSUE_FROM_LOOPBACK`` accepts issue requests without a token from the
 loopback interface; it is logged as a warning at start-up and on every such request.
 
-``POST /api/v1/verify`` (public) is the JSON twin of the ``/verify`` page: URLs, documents or
-uploaded files in, one plain-language report per credential out.
+``POST /api/v1/verify`` (public, :mod:`badge_service.verification.api`) is the JSON twin of the
+``/verify`` page: URLs, documents or uploaded files in, one plain-language report per credential
+out.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from badge_service.errors import (
 )
 from badge_service.extensions import csrf
 from badge_service.vcapi import forms as vc_input
+from badge_service.vcapi import service as issuing
 from badge_service.verification import service
 from badge_service.verification.forms import (
     current_fetcher,
@@ -157,7 +160,7 @@ def _issuing_actor() -> Any:
 def issue_credential() -> Any:
     actor = _issuing_actor()
     body = json_body()
-    signed = service.issue_credential(db.session, actor, current_keyring(), body, now=utcnow())
+    signed = issuing.issue_credential(db.session, actor, current_keyring(), body, now=utcnow())
     response = jsonify({"verifiableCredential": signed})
     response.status_code = 201
     return response

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from typing import Any, Literal
 
 from flask import current_app, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from badge_service.clock import utcnow
 from badge_service.edge.openapi import operation
@@ -39,32 +41,26 @@ class VerifyRequest(BaseModel):
                                              "explanations (default: Accept-Language, else en)")
 
 
-class CheckOut(BaseModel):
-    name: str
-    title: str
-    passed: bool | None = Field(description="None: not checked (an earlier check failed)")
-    detail: str
-    explanation: str
+def _api_model(report_class: type, name: str, **descriptions: str) -> type[BaseModel]:
+    """The API model of one of the service's report dataclasses: its fields, types and defaults
+    (one place says what a report holds), with the OpenAPI document's descriptions."""
+    hints = typing.get_type_hints(report_class)
+    fields: dict[str, Any] = {}
+    for item in dataclasses.fields(report_class):
+        default = ... if item.default is dataclasses.MISSING else item.default
+        fields[item.name] = (hints[item.name],
+                             Field(default, description=descriptions.get(item.name)))
+    return create_model(name, **fields)
 
 
-class ProblemOut(BaseModel):
-    type: str = Field(description="problem type, e.g. signature-mismatch, revoked")
-    check: str
-    detail: str
-    explanation: str
-
-
-class SummaryOut(BaseModel):
-    credential_id: str | None = None
-    issuer: str | None = None
-    issuer_id: str | None = None
-    achievement: str | None = None
-    recipient: str | None = None
-    issued: str | None = None
-    expires: str | None = None
-    recipient_note: str | None = Field(
-        default=None, description="with recipient: that the name is the issuer's record, not "
-        "part of the signed credential (which identifies its holder by a hashed email)")
+CheckOut = _api_model(service.CheckReport, "CheckOut",
+                      passed="None: not checked (an earlier check failed)")
+ProblemOut = _api_model(service.ProblemReport, "ProblemOut",
+                        type="problem type, e.g. signature-mismatch, revoked")
+SummaryOut = _api_model(
+    service.Summary, "SummaryOut",
+    recipient_note="with recipient: that the name is the issuer's record, not part of the "
+    "signed credential (which identifies its holder by a hashed email)")
 
 
 class ReportOut(BaseModel):
@@ -74,10 +70,10 @@ class ReportOut(BaseModel):
     verified: bool
     headline: str
     format: str
-    checks: list[CheckOut]
-    errors: list[ProblemOut]
-    warnings: list[ProblemOut]
-    summary: SummaryOut
+    checks: list[CheckOut]  # type: ignore[valid-type]
+    errors: list[ProblemOut]  # type: ignore[valid-type]
+    warnings: list[ProblemOut]  # type: ignore[valid-type]
+    summary: SummaryOut  # type: ignore[valid-type]
     issued_by_this_service: bool
     email_match: bool | None = None
     email_note: str | None = None

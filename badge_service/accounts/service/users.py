@@ -1,41 +1,78 @@
-"""Accounts: users, roles, passwords, the login throttle, email links and API tokens.
+"""Accounts: users, their email addresses and profiles, passwords and email links.
+
+Roles, the login throttle and the tokens (email and API) have their own modules
+(services.roles, services.login_throttle, services.tokens); their public names stay importable
+from here, where callers have always found them.
 
 Services take the session and ``now``; they flush, never commit.
 """
 
 from __future__ import annotations
 
-import math
 import unicodedata
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from badge_service.accounts.models import (
-    ROLE_COORDINATOR,
-    ApiToken,
-    EmailToken,
-    LoginFailure,
-    OrganisationRole,
-    User,
-)
+from badge_service.accounts.models import EmailToken, User
 from badge_service.accounts.service import passwords as security
+from badge_service.accounts.service.login_throttle import (
+    LOGIN_FAILURES_PER_ACCOUNT,
+    LOGIN_FAILURES_PER_IP,
+    LOGIN_WINDOW,
+    TooManyAttempts,
+    check_login_throttle,
+    clear_login_failures,
+    record_login_failure,
+)
+from badge_service.accounts.service.roles import (
+    add_coordinator,
+    coordinated_organisation_ids,
+    coordinators_of,
+    grant_coordinator,
+    is_coordinator,
+    remove_coordinator,
+    require_administrator,
+    require_coordinator,
+    revoke_coordinator,
+)
+from badge_service.accounts.service.tokens import (
+    NewToken,
+    authenticate_token,
+    check_email_token,
+    consume_email_token,
+    create_api_token,
+    issue_email_token,
+    revoke_api_token,
+    tokens_of,
+)
 from badge_service.errors import (
     AuthenticationRequired,
     Conflict,
     FieldError,
-    Forbidden,
     NotFound,
-    TooManyRequests,
     ValidationFailed,
 )
 from badge_service.formats import names
-from badge_service.organisations.models import Organisation
+
+__all__ = [
+    "EMAIL_LINKS_PER_HOUR", "EMAIL_LOCAL_MAX_OCTETS", "EMAIL_MAX_OCTETS", "LANGUAGES",
+    "LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_IP", "LOGIN_WINDOW",
+    "PURPOSE_INVITATION", "PURPOSE_LOGIN_LINK", "PURPOSE_PASSWORD_RESET",
+    "PURPOSE_TRAINER_INVITATION", "AuthenticationRequired", "NewToken", "TooManyAttempts",
+    "ValidationFailed", "add_coordinator", "authenticate", "authenticate_token",
+    "change_password", "check_email_token", "check_login_throttle", "consume_email_token",
+    "coordinated_organisation_ids", "coordinators_of", "create_api_token", "create_user",
+    "email_length_problem", "end_all_sessions", "find_user_by_email", "get_user",
+    "grant_coordinator", "is_coordinator", "issue_email_token", "normalise_email",
+    "record_login_failure", "remove_coordinator", "request_email_link",
+    "require_administrator", "require_coordinator", "revoke_api_token", "revoke_coordinator",
+    "set_password", "set_password_with_token", "tokens_of", "update_user",
+]
 
 PURPOSE_PASSWORD_RESET = "password-reset"  # noqa: S105 - a purpose label
 PURPOSE_LOGIN_LINK = "login-link"
@@ -45,27 +82,9 @@ PURPOSE_INVITATION = "invitation"
 PURPOSE_TRAINER_INVITATION = "trainer-invitation"
 LANGUAGES = ("fr", "en")
 
-#: Brute-force throttle of password logins: at most this many failures within the window, per
-#: typed email address (whether or not it has an account) and per client address (the web
-#: layer passes the configured LOGIN_FAILURES_PER_IP; this is the default).
-LOGIN_WINDOW = timedelta(minutes=15)
-LOGIN_FAILURES_PER_ACCOUNT = 5
-LOGIN_FAILURES_PER_IP = 50
 #: At most this many links of one kind (login, password reset) are mailed to one address per
 #: hour; further requests get the same answer but send nothing (no mailbox flooding).
 EMAIL_LINKS_PER_HOUR = 5
-
-
-class TooManyAttempts(TooManyRequests):
-    title = "Too many attempts"
-
-
-def _clean_text(value: str | None, limit: int) -> str | None:
-    """Names are shown in pages and mail headers: one line, no control characters."""
-    if value is None:
-        return None
-    text = " ".join("".join(c if c.isprintable() else " " for c in value).split())
-    return text[:limit] or None
 
 
 def normalise_email(value: str, field: str = "email", row: int | None = None) -> str:
@@ -207,52 +226,7 @@ def update_user(session: Session, actor: User, user: User, data: dict[str, Any])
     return user
 
 
-# --- passwords and the login throttle ---------------------------------------------------------
-
-
-def _login_key(email: str) -> str:
-    return (email or "").strip().lower()[:320]
-
-
-def _wait(oldest: datetime | None, now: datetime) -> int:
-    if oldest is None:
-        return math.ceil(LOGIN_WINDOW.total_seconds())
-    return max(1, math.ceil((oldest + LOGIN_WINDOW - now).total_seconds()))
-
-
-def check_login_throttle(session: Session, email: str, ip: str | None, *,
-                         now: datetime, ip_limit: int | None = None) -> None:
-    """Refuse (429) while the address or the client has too many recent failures.
-
-    The client limit is what stops password spraying (one guess at each of many accounts),
-    which the per-account limit never sees.
-    """
-    since = now - LOGIN_WINDOW
-    checks = [(LoginFailure.email == _login_key(email), LOGIN_FAILURES_PER_ACCOUNT,
-               "too many failed logins for this account")]
-    if ip:
-        checks.append((LoginFailure.ip == ip[:64],
-                       LOGIN_FAILURES_PER_IP if ip_limit is None else ip_limit,
-                       "too many failed logins from your network"))
-    for condition, limit, reason in checks:
-        count, oldest = session.execute(
-            select(func.count(), func.min(LoginFailure.created_at))
-            .where(condition, LoginFailure.created_at > since)).one()
-        if count >= limit:
-            seconds = _wait(oldest, now)
-            minutes = math.ceil(seconds / 60)
-            raise TooManyAttempts(
-                f"{reason}; try again in {minutes} minute{'s' if minutes > 1 else ''}, "
-                "or log in with an email link or reset your password by email",
-                retry_after=seconds)
-
-
-def record_login_failure(session: Session, email: str, ip: str | None, *,
-                         now: datetime) -> None:
-    session.execute(delete(LoginFailure).where(LoginFailure.created_at <= now - LOGIN_WINDOW))
-    session.add(LoginFailure(email=_login_key(email), ip=(ip or None) and ip[:64],
-                             created_at=now))
-    session.flush()
+# --- passwords ------------------------------------------------------------------------------
 
 
 def authenticate(session: Session, email: str, password: str, *, now: datetime,
@@ -271,10 +245,7 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime,
         raise AuthenticationRequired("the email or password is not correct")
     if security.needs_rehash(user.password_hash or ""):
         user.password_hash = security.hash_password(password, check=False)
-    # Clear this account's failures, and forget everyone's expired ones (they hold addresses).
-    session.execute(delete(LoginFailure).where(or_(
-        LoginFailure.email == _login_key(email),
-        LoginFailure.created_at <= now - LOGIN_WINDOW)))
+    clear_login_failures(session, email, now=now)
     user.last_login_at = now
     session.flush()
     return user
@@ -330,88 +301,7 @@ def end_all_sessions(session: Session, user: User) -> None:
     session.flush()
 
 
-# --- roles ----------------------------------------------------------------------------------
-
-
-def coordinated_organisation_ids(session: Session, user: User) -> set[uuid.UUID]:
-    return set(session.scalars(
-        select(OrganisationRole.organisation_id).where(
-            OrganisationRole.user_id == user.id, OrganisationRole.role == ROLE_COORDINATOR)
-    ))
-
-
-def coordinators_of(organisation_id: uuid.UUID) -> Select:
-    return (select(User).join(OrganisationRole, OrganisationRole.user_id == User.id)
-            .where(OrganisationRole.organisation_id == organisation_id,
-                   OrganisationRole.role == ROLE_COORDINATOR)
-            .order_by(User.email))
-
-
-def is_coordinator(session: Session, user: User, organisation_id: uuid.UUID) -> bool:
-    return user.is_administrator or organisation_id in coordinated_organisation_ids(session, user)
-
-
-def require_administrator(user: User) -> None:
-    if not user.is_administrator:
-        raise Forbidden("only an administrator can do this")
-
-
-def require_coordinator(session: Session, user: User, organisation_id: uuid.UUID) -> None:
-    if not is_coordinator(session, user, organisation_id):
-        raise Forbidden("only a coordinator of this organisation can do this")
-
-
-def grant_coordinator(session: Session, user: User, organisation: Organisation) -> None:
-    """Make ``user`` a coordinator (no authorisation check: see :func:`add_coordinator`)."""
-    exists = session.scalar(select(OrganisationRole).where(
-        OrganisationRole.user_id == user.id,
-        OrganisationRole.organisation_id == organisation.id,
-        OrganisationRole.role == ROLE_COORDINATOR))
-    if exists is None:
-        session.add(OrganisationRole(user_id=user.id, organisation_id=organisation.id,
-                                     role=ROLE_COORDINATOR))
-        session.flush()
-
-
-def revoke_coordinator(session: Session, user: User, organisation: Organisation) -> None:
-    """(No authorisation check: see :func:`remove_coordinator`.)"""
-    role = session.scalar(select(OrganisationRole).where(
-        OrganisationRole.user_id == user.id,
-        OrganisationRole.organisation_id == organisation.id,
-        OrganisationRole.role == ROLE_COORDINATOR))
-    if role is not None:
-        session.delete(role)
-        session.flush()
-
-
-def add_coordinator(session: Session, actor: User, organisation: Organisation,
-                    user: User) -> None:
-    """A coordinator (or an administrator) makes another user a coordinator."""
-    require_coordinator(session, actor, organisation.id)
-    if not user.is_active:
-        raise ValidationFailed("this account is disabled",
-                               [FieldError("is a disabled account", field="user")])
-    grant_coordinator(session, user, organisation)
-
-
-def remove_coordinator(session: Session, actor: User, organisation: Organisation,
-                       user: User) -> None:
-    require_coordinator(session, actor, organisation.id)
-    revoke_coordinator(session, user, organisation)
-
-
-# --- email tokens -----------------------------------------------------------------------------
-
-
-def issue_email_token(session: Session, user: User, purpose: str, *, now: datetime,
-                      lifetime: timedelta) -> str:
-    """A single-use secret for a link sent by email; only its digest is stored."""
-    token = security.new_token("bse")
-    session.add(EmailToken(user_id=user.id, purpose=purpose,
-                           token_hash=security.token_digest(token), created_at=now,
-                           expires_at=now + lifetime))
-    session.flush()
-    return token
+# --- email links ----------------------------------------------------------------------------
 
 
 def request_email_link(session: Session, email: str, purpose: str, *, now: datetime,
@@ -429,105 +319,3 @@ def request_email_link(session: Session, email: str, purpose: str, *, now: datet
     if (recent or 0) >= EMAIL_LINKS_PER_HOUR:
         return None
     return user, issue_email_token(session, user, purpose, now=now, lifetime=lifetime)
-
-
-def _find_email_token(session: Session, token: str, purpose: str,
-                      now: datetime) -> EmailToken:
-    record = session.scalar(select(EmailToken).where(
-        EmailToken.token_hash == security.token_digest(token or ""),
-        EmailToken.purpose == purpose))
-    if record is None or record.used_at is not None or record.expires_at <= now:
-        raise AuthenticationRequired(
-            "this link is invalid, was already used, or has expired; ask for a new one")
-    if not record.user.is_active:
-        raise AuthenticationRequired("this account is disabled")
-    return record
-
-
-def check_email_token(session: Session, token: str, purpose: str, *, now: datetime) -> User:
-    """Like :func:`consume_email_token` without spending the token (to show the form)."""
-    return _find_email_token(session, token, purpose, now).user
-
-
-def consume_email_token(session: Session, token: str, purpose: str, *, now: datetime) -> User:
-    """The user a valid, unused, unexpired token belongs to; the token is then spent.
-
-    Spending is one conditional UPDATE, so two requests racing with the same link cannot both
-    succeed.
-    """
-    record = _find_email_token(session, token, purpose, now)
-    spent = session.execute(
-        update(EmailToken).where(EmailToken.id == record.id, EmailToken.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False))
-    if spent.rowcount != 1:  # type: ignore[attr-defined]
-        raise AuthenticationRequired(
-            "this link is invalid, was already used, or has expired; ask for a new one")
-    session.expire(record, ["used_at"])
-    return record.user
-
-
-# --- API tokens -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewToken:
-    record: ApiToken
-    secret: str  # shown once, never stored
-
-
-def create_api_token(session: Session, user: User, name: str, *, now: datetime,
-                     expires_at: datetime | None = None) -> NewToken:
-    errors = []
-    name = _clean_text(name, 200) or ""
-    if not name:
-        errors.append(FieldError("is required", field="name"))
-    if expires_at is not None:
-        if expires_at.tzinfo is None:
-            errors.append(FieldError("give a time zone, e.g. 2026-01-31T00:00:00Z",
-                                     field="expires_at"))
-        elif expires_at <= now:
-            errors.append(FieldError("must be in the future", field="expires_at"))
-    if errors:
-        raise ValidationFailed("the token is not valid", errors)
-    if not user.is_active:
-        raise ValidationFailed("this account is disabled",
-                               [FieldError("is a disabled account", field="user")])
-    secret = security.new_token("bsk")
-    record = ApiToken(user_id=user.id, name=name, prefix=secret[:12],
-                      token_hash=security.token_digest(secret), created_at=now,
-                      expires_at=expires_at)
-    session.add(record)
-    session.flush()
-    return NewToken(record, secret)
-
-
-def tokens_of(user: User) -> Select:
-    """The user's own tokens, newest first (nobody lists anybody else's)."""
-    return (select(ApiToken).where(ApiToken.user_id == user.id)
-            .order_by(ApiToken.created_at.desc(), ApiToken.id))
-
-
-def authenticate_token(session: Session, secret: str, *, now: datetime) -> User:
-    record = session.scalar(select(ApiToken).where(
-        ApiToken.token_hash == security.token_digest(secret)))
-    if (record is None or record.revoked_at is not None
-            or (record.expires_at is not None and record.expires_at <= now)
-            or not record.user.is_active):
-        raise AuthenticationRequired("the API token is invalid, revoked or expired")
-    # Write at most once a minute: a busy script should not turn every read into a write.
-    if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
-        record.last_used_at = now
-        session.flush()
-    return record.user
-
-
-def revoke_api_token(session: Session, actor: User, token_id: uuid.UUID, *,
-                     now: datetime) -> ApiToken:
-    """Revoke one of your tokens (administrators: anyone's). Others' tokens are "not found",
-    so their ids cannot be probed."""
-    record = session.get(ApiToken, token_id)
-    if record is None or (record.user_id != actor.id and not actor.is_administrator):
-        raise NotFound(f"no token {token_id}")
-    record.revoked_at = record.revoked_at or now
-    session.flush()
-    return record

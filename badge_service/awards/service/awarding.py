@@ -1,9 +1,10 @@
 """Award requests as people send them, and the issued credentials trainers manage.
 
-Over :mod:`.issuing` (which signs and stores): reading an award CSV (columns email, narrative,
-evidence_url, level) with line numbers, previewing a request (every row checked, nothing
-issued), idempotency keys scoped to who sent them, which credentials a user may see, and status
-changes by credential id (one or many, all or nothing).
+Over :mod:`.issuing` (which signs and stores): previewing a request (every row checked,
+nothing issued), idempotency keys scoped to who sent them, and the credential lists a user may
+see. Reading an award CSV (services.award_csv), who may see what (services.permissions) and
+status changes by credential id (services.status_changes) have their own modules; their names
+stay importable from here.
 
 Idempotency: the key a client sends (``Idempotency-Key`` header, or the hidden key of the award
 form) is scoped to the sender and the achievement before it reaches the issuing service, so two
@@ -17,14 +18,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select, union
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from badge_service.accounts.models import ROLE_COORDINATOR, OrganisationRole, User
+from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.achievements import service as achievements
 from badge_service.achievements.models import Achievement
@@ -35,88 +36,40 @@ from badge_service.awards.models import (
     IssuedCredential,
 )
 from badge_service.awards.service import issuing
+from badge_service.awards.service.award_csv import (
+    CSV_COLUMNS,
+    EMAIL_MAX,
+    EVIDENCE_MAX,
+    LEVEL_MAX,
+    ParsedRows,
+    clean_row,
+    read_csv,
+)
+from badge_service.awards.service.permissions import (
+    can_manage_programme,
+    can_view,
+    managed_programme_ids,
+    require_manage_programme,
+)
+from badge_service.awards.service.status_changes import MAX_STATUS_BATCH, change_status_by_ids
 from badge_service.cohorts.models import Cohort, CohortMember
-from badge_service.errors import FieldError, Forbidden, NotFound, ValidationFailed
-from badge_service.formats import csv_table as csv_import
+from badge_service.errors import FieldError, NotFound, ValidationFailed
 from badge_service.programmes import service as programmes
-from badge_service.programmes.models import ROLE_TRAINER, Programme, ProgrammeRole
 from badge_service.status import service as status_lists
 
-EMAIL_MAX = 320
-EVIDENCE_MAX = 1000
-LEVEL_MAX = 200
-IDEMPOTENCY_KEY_MAX = 200
-MAX_STATUS_BATCH = issuing.MAX_BATCH
+__all__ = [
+    "CSV_COLUMNS", "EMAIL_MAX", "EVIDENCE_MAX", "IDEMPOTENCY_KEY_MAX", "LEVEL_MAX",
+    "MAX_STATUS_BATCH", "STATE_FILTERS", "AwardCheck", "ParsedRows", "RowCheck", "award",
+    "award_candidates", "can_manage_programme", "can_view", "change_status_by_ids", "check",
+    "clean_row", "credentials_query", "effective_status", "find_achievement", "get_visible",
+    "holders", "is_replay", "participants_by_email", "read_csv", "require_manage_programme",
+    "scoped_request_key", "summary",
+]
 
-#: Canonical CSV columns and the header spellings accepted for them (compared after
-#: csv_import.normalise_header: case, accents, spaces and hyphens do not matter).
-CSV_COLUMNS: dict[str, tuple[str, ...]] = {
-    "email": ("e_mail", "mail", "courriel", "adresse_email", "adresse_e_mail", "email_address"),
-    "narrative": ("narratif", "commentaire", "comment", "appreciation", "justification"),
-    "evidence_url": ("evidence", "preuve", "url_preuve", "lien_preuve", "evidence_link",
-                     "evidence_url_", "url"),
-    "level": ("niveau", "niveau_atteint", "level_reached"),
-}
+IDEMPOTENCY_KEY_MAX = 200
 
 #: Filters of credential lists: the stored state, or "expired" (past validUntil, not revoked).
 STATE_FILTERS = ("active", "suspended", "revoked", "expired")
-
-
-# --- CSV -------------------------------------------------------------------------------------
-
-
-@dataclass
-class ParsedRows:
-    rows: list[issuing.AwardRow]
-    #: Problems found while reading (bad characters, too long); each with its line.
-    errors: list[FieldError] = field(default_factory=list)
-    delimiter: str = ","
-    had_bom: bool = False
-    columns: list[str] = field(default_factory=list)
-    unknown_columns: list[str] = field(default_factory=list)
-
-
-def read_csv(data: bytes, *, max_bytes: int) -> ParsedRows:
-    """The rows of an award CSV; ``row`` is each record's line number (header = line 1).
-
-    Structural problems (encoding, header, quoting) raise ValidationFailed; problems with
-    values are returned in ``errors`` so they can be reported together with the award's own
-    checks."""
-    table = csv_import.read_csv(data, columns=CSV_COLUMNS, required=("email",),
-                                max_bytes=max_bytes, max_rows=issuing.MAX_BATCH)
-    parsed = ParsedRows([], [], table.delimiter, table.had_bom, table.columns,
-                        table.unknown_columns)
-    for record in table.rows:
-        row, problems = clean_row(record.values, record.line)
-        parsed.rows.append(row)
-        parsed.errors.extend(problems)
-    if not parsed.rows:
-        raise ValidationFailed("the file has no recipient rows, only a header",
-                               [FieldError("no rows", field="file")])
-    return parsed
-
-
-def clean_row(values: dict[str, str | None], line: int) -> tuple[issuing.AwardRow,
-                                                                 list[FieldError]]:
-    """One recipient's values as typed (CSV cells, form fields): trimmed, line breaks
-    normalised, control and bidi characters and over-long values reported with the line."""
-    limits = {"email": (EMAIL_MAX, False), "narrative": (issuing.NARRATIVE_MAX, True),
-              "evidence_url": (EVIDENCE_MAX, False), "level": (LEVEL_MAX, False)}
-    cleaned: dict[str, str | None] = {}
-    problems = []
-    for name, (limit, multiline) in limits.items():
-        raw = values.get(name)
-        if raw is None:
-            cleaned[name] = None
-            continue
-        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-        text, problem = csv_import.check_text(raw, max_length=limit, multiline=multiline)
-        if problem:
-            problems.append(FieldError(problem, field=name, row=line))
-        cleaned[name] = text or None
-    return issuing.AwardRow(email=cleaned["email"] or "", narrative=cleaned["narrative"],
-                            evidence_url=cleaned["evidence_url"], level=cleaned["level"],
-                            row=line), problems
 
 
 # --- previews and awards ---------------------------------------------------------------------
@@ -284,36 +237,6 @@ def find_achievement(session: Session, reference: str) -> Achievement:
                    [FieldError("no such achievement", field="achievement")])
 
 
-def _managed_programme_ids(user: User) -> Select:
-    coordinated = select(Programme.id).join(
-        OrganisationRole, OrganisationRole.organisation_id == Programme.organisation_id).where(
-        OrganisationRole.user_id == user.id, OrganisationRole.role == ROLE_COORDINATOR)
-    trained = select(ProgrammeRole.programme_id).where(ProgrammeRole.user_id == user.id,
-                                                       ProgrammeRole.role == ROLE_TRAINER)
-    return union(coordinated, trained)
-
-
-def can_manage_programme(session: Session, actor: User | None, programme: Programme) -> bool:
-    """Trainers of the programme and coordinators of its organisation."""
-    if actor is None:
-        return True
-    return (programmes.can_manage(session, actor, programme)
-            or programmes.is_trainer(session, actor, programme))
-
-
-def require_manage_programme(session: Session, actor: User | None,
-                             programme: Programme) -> None:
-    if not can_manage_programme(session, actor, programme):
-        raise Forbidden("only the programme's trainers and coordinators can see its "
-                        "credentials")
-
-
-def can_view(session: Session, actor: User | None, credential: IssuedCredential) -> bool:
-    if actor is None or actor.is_administrator or credential.recipient_id == actor.id:
-        return True
-    return issuing.can_manage_credential(session, actor, credential)
-
-
 def get_visible(session: Session, actor: User | None,
                 credential_id: uuid.UUID) -> IssuedCredential:
     """The credential, if ``actor`` may see it (said as "not found" otherwise)."""
@@ -343,7 +266,7 @@ def credentials_query(actor: User | None, *, now: datetime,
                       selectinload(IssuedCredential.status_list))
              .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id))
     if actor is not None and not actor.is_administrator:
-        managed = _managed_programme_ids(actor).subquery()
+        managed = managed_programme_ids(actor).subquery()
         query = query.where(or_(Achievement.programme_id.in_(select(managed.c[0])),
                                 IssuedCredential.recipient_id == actor.id))
     if achievement_id is not None:
@@ -417,43 +340,3 @@ def summary(credential: IssuedCredential, public_base_url: str, now: datetime) -
         "awarded_by": credential.awarded_by.email if credential.awarded_by else None,
         "notified_at": credential.notified_at,
     }
-
-
-# --- status changes --------------------------------------------------------------------------
-
-
-def change_status_by_ids(session: Session, actor: User | None, ids: Sequence[Any],
-                         action: str, *, reason: str | None,
-                         now: datetime) -> list[IssuedCredential]:
-    """Revoke, suspend or reinstate the credentials ``ids`` — all of them or none. Errors name
-    the position (``row``, from 1) of each bad id."""
-    if not ids:
-        raise ValidationFailed("no credential was given",
-                               [FieldError("give at least one credential id", field="ids")])
-    if len(ids) > MAX_STATUS_BATCH:
-        raise ValidationFailed(f"at most {MAX_STATUS_BATCH} credentials per request",
-                               [FieldError(f"at most {MAX_STATUS_BATCH}", field="ids")])
-    errors: list[FieldError] = []
-    targets: list[IssuedCredential] = []
-    seen: dict[uuid.UUID, int] = {}
-    for position, raw in enumerate(ids, start=1):
-        try:
-            credential_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw).strip())
-        except ValueError:
-            errors.append(FieldError("is not a credential id (a UUID)", field="ids",
-                                     row=position))
-            continue
-        if credential_id in seen:
-            errors.append(FieldError(f"{credential_id} appears twice (also row "
-                                     f"{seen[credential_id]})", field="ids", row=position))
-            continue
-        seen[credential_id] = position
-        credential = session.get(IssuedCredential, credential_id)
-        if credential is None or not can_view(session, actor, credential):
-            errors.append(FieldError(f"no credential {credential_id}", field="ids",
-                                     row=position))
-            continue
-        targets.append(credential)
-    if errors:
-        raise ValidationFailed("nothing was changed", errors)
-    return issuing.change_status(session, actor, targets, action, reason=reason, now=now)

@@ -16,7 +16,7 @@ DID document of that one key (what :meth:`Keyring.did_document` would list for i
 checks that *we* produced a verifiable credential with the key we meant, at the cost of one
 more canonicalization per credential (measured in ``benchmarks/run.py --conformance``); it
 does not re-check that the published DID document lists the key, which the keyring writes
-and ``tests/test_issuers.py`` covers.
+and ``tests/organisations/test_issuers.py`` covers.
 
 Status is not checked: the status list credential is signed on demand from the bits of this
 same transaction (checking it here would sign and store a list per award), and an index just

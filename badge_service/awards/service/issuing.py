@@ -1,10 +1,14 @@
-"""Awarding achievements: signed OB 3.0 credentials, composites, notification, status changes.
+"""Awarding achievements: signed OB 3.0 credentials, composites, notification.
 
 ``award`` validates every row before issuing anything (all-or-nothing per request), and is
 idempotent: with a request key, a retried request finds the credentials it already issued
 instead of issuing twice. Each credential gets one status entry (see models/issued.py for why
 one, with purpose "suspension"), is signed with the organisation's active key, and is emailed
 to the recipient after the transaction commits.
+
+The request's vocabulary (services.award_requests), who may award (services.permissions), the mail
+(services.notifications) and status changes (services.status_changes) have their own modules;
+their names stay importable from here.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,62 +29,42 @@ from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.achievements import service as achievements
 from badge_service.achievements.models import Achievement
-from badge_service.adapters import mail
 from badge_service.adapters.keyring import Keyring
-from badge_service.awards.models import (
-    STATE_ACTIVE,
-    STATE_REVOKED,
-    STATE_SUSPENDED,
-    IssuedCredential,
-)
+from badge_service.awards.models import STATE_ACTIVE, STATE_REVOKED, IssuedCredential
 from badge_service.awards.service import conformance
+from badge_service.awards.service.award_requests import (
+    MAX_BATCH,
+    NARRATIVE_MAX,
+    AwardOutcome,
+    AwardResult,
+    AwardRow,
+)
+from badge_service.awards.service.notifications import notify_award
+from badge_service.awards.service.permissions import can_award, can_manage_credential, require_award
+from badge_service.awards.service.status_changes import (
+    ACTIONS,
+    REASON_MAX,
+    change_status,
+    get_credential,
+)
 from badge_service.cohorts.models import Cohort, CohortMember
-from badge_service.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from badge_service.errors import FieldError, ValidationFailed
 from badge_service.frameworks.models import FrameworkItem
 from badge_service.organisations.models import Organisation
-from badge_service.programmes import service as programmes
 from badge_service.status import service as status_lists
 from credentials import data_integrity
 from credentials import models as ob
 from credentials import status_list as bitstring
 from credentials.jwt import sign_jwt
 
+__all__ = [
+    "ACTIONS", "MAX_BATCH", "NARRATIVE_MAX", "REASON_MAX", "STATUS_PURPOSE", "AwardOutcome",
+    "AwardResult", "AwardRow", "Issuing", "active_credential", "award", "award_composites",
+    "build_credential", "can_award", "can_manage_credential", "change_status",
+    "credential_url", "get_credential", "issue", "require_award", "validate_award",
+]
+
 STATUS_PURPOSE = "suspension"
-MAX_BATCH = 2000
-NARRATIVE_MAX = 5000
-REASON_MAX = 2000
-
-
-@dataclass(frozen=True)
-class AwardRow:
-    """One recipient of an award request, as the trainer gave it."""
-
-    email: str
-    narrative: str | None = None
-    evidence_url: str | None = None
-    #: The level reached: a level item's human code (e.g. "B1") or id, when the achievement
-    #: has a level scale.
-    level: str | None = None
-    row: int | None = None
-
-
-@dataclass
-class AwardOutcome:
-    email: str
-    outcome: str  # "issued" | "replayed" | "already-held"
-    credential: IssuedCredential
-    row: int | None = None
-
-
-@dataclass
-class AwardResult:
-    outcomes: list[AwardOutcome] = field(default_factory=list)
-    #: Composite achievements awarded automatically because of this request.
-    composites: list[IssuedCredential] = field(default_factory=list)
-
-    @property
-    def issued(self) -> list[IssuedCredential]:
-        return [o.credential for o in self.outcomes if o.outcome == "issued"] + self.composites
 
 
 @dataclass(frozen=True)
@@ -96,21 +80,6 @@ class Issuing:
 def credential_url(public_base_url: str, credential_id: uuid.UUID) -> str:
     return f"{public_base_url}/credentials/{credential_id}"
 
-
-# --- authorisation ---------------------------------------------------------------------------
-
-
-def can_award(session: Session, actor: User | None, achievement: Achievement) -> bool:
-    if actor is None:
-        return True  # the command line operator
-    programme = achievement.programme
-    return (programmes.can_manage(session, actor, programme)
-            or programmes.is_trainer(session, actor, programme))
-
-
-def require_award(session: Session, actor: User | None, achievement: Achievement) -> None:
-    if not can_award(session, actor, achievement):
-        raise Forbidden("only the programme's trainers and coordinators can award this")
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -253,7 +222,9 @@ def award(session: Session, actor: User | None, achievement: Achievement,
         # rolled back drops the queue, so mail queued between two issues could leave before
         # the real commit — or be lost.
         for credential in result.issued:
-            _notify(credential, credential.recipient, credential.achievement, issuing)
+            notify_award(credential, credential.recipient, credential.achievement,
+                         url=credential_url(issuing.public_base_url, credential.id),
+                         now=issuing.now)
     return result
 
 
@@ -376,7 +347,7 @@ def issue(session: Session, achievement: Achievement, recipient: User, *, issuin
                                 evidence_url=evidence_url, level=level)
     signed = conformance.as_proof_set(
         data_integrity.add_proof(unsigned, identity.signer(), created=issuing.now))
-    token = sign_jwt(unsigned, identity.key, kid=identity.verification_method)
+    token = sign_jwt(unsigned, identity.signer())
     # Before anything of this credential is stored or mailed (the caller rolls back the
     # status entry allocated above): a refusal issues nothing of the whole request.
     conformance.check(signed, identity=identity, now=issuing.now, kind=conformance.ACHIEVEMENT,
@@ -398,79 +369,3 @@ def issue(session: Session, achievement: Achievement, recipient: User, *, issuin
     session.add(credential)
     session.flush()
     return credential
-
-
-def _notify(credential: IssuedCredential, recipient: User, achievement: Achievement,
-            issuing: Issuing) -> None:
-    url = credential_url(issuing.public_base_url, credential.id)
-    language = "en" if (recipient.preferred_language or "fr").startswith("en") else "fr"
-    names = {"fr": achievement.name, **(achievement.name_i18n or {})}
-    name = names.get(language) or achievement.name
-    organisation = achievement.programme.organisation.name
-    if language == "fr":
-        subject = f"Vous avez obtenu : {name}"
-        text = (f"Bonjour {recipient.display_name},\n\n{organisation} vous a décerné le badge "
-                f"« {name} ».\n\nVotre badge signé, à partager ou imprimer :\n{url}\n\n"
-                "Toute personne peut vérifier son authenticité à cette adresse, sans compte.")
-    else:
-        subject = f"You have earned: {name}"
-        text = (f"Hello {recipient.display_name},\n\n{organisation} has awarded you "
-                f"“{name}”.\n\nYour signed badge, to share or print:\n{url}\n\n"
-                "Anyone can check that it is genuine at that address, without an account.")
-    mail.send(recipient.email, subject, text, display_name=recipient.display_name)
-    credential.notified_at = issuing.now
-
-
-# --- status changes --------------------------------------------------------------------------
-
-ACTIONS = ("revoke", "suspend", "reinstate")
-
-
-def get_credential(session: Session, credential_id: uuid.UUID) -> IssuedCredential:
-    credential = session.get(IssuedCredential, credential_id)
-    if credential is None:
-        raise NotFound(f"no credential {credential_id}")
-    return credential
-
-
-def can_manage_credential(session: Session, actor: User | None,
-                          credential: IssuedCredential) -> bool:
-    return can_award(session, actor, credential.achievement)
-
-
-def change_status(session: Session, actor: User | None, credentials: Iterable[IssuedCredential],
-                  action: str, *, reason: str | None, now: datetime) -> list[IssuedCredential]:
-    """Revoke (for good), suspend, or reinstate credentials — all of them or none."""
-    if action not in ACTIONS:
-        raise ValidationFailed(f"unknown action {action!r}",
-                               [FieldError(f"one of {', '.join(ACTIONS)}", field="action")])
-    reason = (reason or "").strip()
-    if action in ("revoke", "suspend") and not reason:
-        raise ValidationFailed("give a reason", [FieldError("is required", field="reason")])
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed("the reason is too long",
-                               [FieldError(f"at most {REASON_MAX} characters", field="reason")])
-    targets = list(credentials)
-    errors = []
-    for position, credential in enumerate(targets, start=1):
-        if not can_manage_credential(session, actor, credential):
-            raise Forbidden("only the programme's trainers and coordinators can change the "
-                            "status of its credentials")
-        allowed = {"revoke": (STATE_ACTIVE, STATE_SUSPENDED), "suspend": (STATE_ACTIVE,),
-                   "reinstate": (STATE_SUSPENDED,)}[action]
-        if credential.state not in allowed:
-            errors.append(FieldError(f"credential {credential.id} is {credential.state}; "
-                                     f"it cannot be {action}d", row=position))
-    if errors:
-        raise Conflict("nothing was changed", errors)
-    for credential in targets:
-        value = 0 if action == "reinstate" else 1
-        status_lists.set_status(session, credential.status_list, credential.status_index,
-                                value, now=now)
-        credential.state = {"revoke": STATE_REVOKED, "suspend": STATE_SUSPENDED,
-                            "reinstate": STATE_ACTIVE}[action]
-        credential.state_reason = reason or None
-        credential.state_changed_at = now
-        credential.state_changed_by_id = actor.id if actor else None
-    session.flush()
-    return targets

@@ -62,6 +62,12 @@ def edition(document: dict[str, Any], language: str | None) -> tuple[str, str]:
     return name, description
 
 
+def achievement_name(credential: IssuedCredential, language: str | None = None) -> str:
+    """The achievement's name as the credential states it, in ``language`` when it has that
+    edition."""
+    return edition(credential.document, language)[0]
+
+
 def criteria(document: dict[str, Any]) -> str:
     found = achievement_of(document).get("criteria")
     return _text(found.get("narrative")) if isinstance(found, dict) else ""
