@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from badge_service.locale import DEFAULT_LANGUAGE, LANGUAGES
+
 ENV_PREFIX = "BADGE_"
 #: Where the instance folder is (database, secret key, outbox, config.toml); read before the
 #: configuration, since the configuration file lives there. Default: Flask's (instance/
@@ -75,7 +77,7 @@ SETTINGS: dict[str, Setting] = {
                                       "pixels (width × height, read from its header before "
                                       "decoding); default 4096×4096, at most 89,478,485 "
                                       "(Pillow's decompression-bomb limit)"),
-    "DEFAULT_LANGUAGE": Setting(str, "fr", "'fr' or 'en'"),
+    "DEFAULT_LANGUAGE": Setting(str, DEFAULT_LANGUAGE, "'fr' or 'en'"),
     "SESSION_COOKIE_SECURE": Setting(bool, None, "default: on when PUBLIC_BASE_URL is https"),
     "LOGIN_LINK_MINUTES": Setting(int, 30, "validity of one-time login links"),
     "PASSWORD_RESET_MINUTES": Setting(int, 60, "validity of password reset links"),
@@ -169,7 +171,7 @@ def _validate(config: dict[str, Any]) -> None:
         raise ConfigError("ISSUER_DID_METHOD must be 'web' or 'key'")
     if config["SMTP_SECURITY"] not in {"starttls", "ssl", "none"}:
         raise ConfigError("SMTP_SECURITY must be 'starttls', 'ssl' or 'none'")
-    if config["DEFAULT_LANGUAGE"] not in {"fr", "en"}:
+    if config["DEFAULT_LANGUAGE"] not in LANGUAGES:
         raise ConfigError("DEFAULT_LANGUAGE must be 'fr' or 'en'")
     base = config["PUBLIC_BASE_URL"]
     if not base.startswith(("https://", "http://")) or base.endswith("/"):

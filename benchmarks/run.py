@@ -47,7 +47,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from factories import DEFAULT_NOW, make_credential  # noqa: E402
 
 from badge_service.adapters.keyring import IssuerIdentity  # noqa: E402
-from badge_service.awards.service import conformance  # noqa: E402
+from badge_service.formats import conformance  # noqa: E402
 from credentials import jsonld  # noqa: E402
 from credentials.data_integrity import add_proof, verify_proofs  # noqa: E402
 from credentials.did import Resolver  # noqa: E402

@@ -44,7 +44,8 @@ def passphrase(*, confirm: bool = False) -> str:
         raise click.UsageError(
             f"set {PASSPHRASE_ENV}: no passphrase was given and stdin is not a terminal"
         )
-    return click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
+    entered: str = click.prompt("Key passphrase", hide_input=True, confirmation_prompt=confirm)
+    return entered
 
 
 def load_key(path: Path) -> KeyPair:
@@ -135,7 +136,7 @@ def _check_listed(vm: str, key: KeyPair, did_docs: tuple[Path, ...]) -> None:
         raise click.ClickException(f"{vm} is not an assertionMethod of {method.controller}")
 
 
-def status_fetcher(pairs: tuple[str, ...]):
+def status_fetcher(pairs: tuple[str, ...]) -> Callable[[str], dict[str, Any]] | None:
     lists: dict[str, Path] = {}
     for pair in pairs:
         url, sep, file = pair.partition("=")

@@ -158,7 +158,9 @@ def canonicalize_with_pyld(document: Mapping[str, Any], loader: DocumentLoader |
         "algorithm": "URDNA2015",
         "format": "application/n-quads",
     }
-    return jsonld.JsonLdProcessor().normalize(deepcopy(dict(document)), options)
+    # Untyped pyld; with a "format" option, normalize returns the N-Quads text.
+    nquads: str = jsonld.JsonLdProcessor().normalize(deepcopy(dict(document)), options)
+    return nquads
 
 
 def _document_not_found(exc: BaseException) -> DocumentNotFound | None:

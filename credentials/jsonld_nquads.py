@@ -32,7 +32,8 @@ def _pyld_nquads(expanded: list[Any], options: dict[str, Any]) -> str:
     for graph_name, graph in sorted(node_map.items()):
         if graph_name == "@default" or _ABSOLUTE_IRI.match(graph_name):
             dataset[graph_name] = _PROCESSOR._graph_to_rdf(graph, issuer, options)
-    return _PROCESSOR.to_nquads(dataset)
+    nquads: str = _PROCESSOR.to_nquads(dataset)  # untyped pyld
+    return nquads
 
 
 class _NotSimple(Exception):

@@ -52,9 +52,7 @@ class _Resolver(ContextResolver):  # type: ignore[misc]
         #: Set by :class:`_Processor` around each context it processes.
         self.override_protected = False
 
-    def resolve(
-        self, active_ctx: Any, context: Any, base: Any, cycles: Any = None
-    ) -> list[ResolvedContext]:
+    def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
         if (
             type(context) is dict
             and "@context" not in context
@@ -98,14 +96,8 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # untyped pyld,
     """
 
     def _process_context(
-        self,
-        active_ctx: Any,
-        local_ctx: Any,
-        options: Any,
-        override_protected: Any = False,
-        propagate: Any = True,
-        validate_scoped: Any = True,
-        cycles: Any = None,
+        self, active_ctx: Any, local_ctx: Any, options: Any, override_protected: Any = False,
+        propagate: Any = True, validate_scoped: Any = True, cycles: Any = None,
     ) -> Any:
         resolver = options.get("contextResolver")
         if (
@@ -139,13 +131,8 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # untyped pyld,
             resolver.override_protected = outer
 
     def _expand_iri(
-        self,
-        active_ctx: Any,
-        value: Any,
-        base: Any = None,
-        vocab: Any = False,
-        local_ctx: Any = None,
-        defined: Any = None,
+        self, active_ctx: Any, value: Any, base: Any = None, vocab: Any = False,
+        local_ctx: Any = None, defined: Any = None,
     ) -> Any:
         if vocab and local_ctx is None and type(active_ctx) is frozendict:
             # The hot path of expansion (hundreds of calls per credential): one lookup on a hit.
@@ -160,13 +147,8 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]  # untyped pyld,
         return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
 
     def _expand_object(
-        self,
-        active_ctx: Any,
-        active_property: Any,
-        expanded_active_property: Any,
-        element: Any,
-        *args: Any,
-        **kwargs: Any,
+        self, active_ctx: Any, active_property: Any, expanded_active_property: Any,
+        element: Any, *args: Any, **kwargs: Any,
     ) -> Any:
         try:
             return super()._expand_object(

@@ -121,7 +121,9 @@ def private_key_from_multibase(value: str) -> Any:
     )
 
 
-def public_bytes(algorithm: str, public: Any) -> bytes:
+def public_bytes(
+    algorithm: str, public: ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+) -> bytes:
     """Raw public key: 32 bytes (Ed25519), 33-byte compressed point (P-256), DER (RSA)."""
     if algorithm == ED25519:
         return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)

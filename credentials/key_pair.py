@@ -178,7 +178,8 @@ class KeyPair:
         """Sign: Ed25519 raw, or ES256 as raw ``r || s`` (64 bytes)."""
         private = self._require_private()
         if self._algorithm == ED25519:
-            return private.sign(bytes(data))
+            signature: bytes = private.sign(bytes(data))  # the key objects are Any (see __init__)
+            return signature
         if self._algorithm == P256:
             r, s = decode_dss_signature(private.sign(bytes(data), ec.ECDSA(hashes.SHA256())))
             return r.to_bytes(32, "big") + s.to_bytes(32, "big")

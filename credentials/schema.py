@@ -281,7 +281,7 @@ def _violation(error: ValidationError) -> SchemaViolation:
 def _describe(error: ValidationError) -> str:
     # jsonschema starts many messages with repr(instance); for objects that repr is the whole
     # subtree, which buries the reason.
-    message = error.message
+    message: str = error.message
     if isinstance(error.instance, dict | list):
         shown = repr(error.instance)
         if message.startswith(shown):
@@ -312,7 +312,8 @@ def _valid_date(y: str, m: str, d: str) -> bool:
 _FORMATS = FormatChecker(formats=())
 
 
-@_FORMATS.checks("date")
+# jsonschema ships no type information: its decorator is untyped to mypy.
+@_FORMATS.checks("date")  # type: ignore[untyped-decorator]
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -320,7 +321,7 @@ def _is_date(value: object) -> bool:
     return match is not None and _valid_date(*match.groups())
 
 
-@_FORMATS.checks("date-time")
+@_FORMATS.checks("date-time")  # type: ignore[untyped-decorator]  # as above
 def _is_date_time(value: object) -> bool:
     """RFC 3339 ``date-time`` (offset required; leap second 60 allowed)."""
     if not isinstance(value, str):

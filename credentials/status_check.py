@@ -285,8 +285,9 @@ def _message_for(status: int, messages: Any) -> str:
                     value = int(code, 16) if isinstance(code, str) else None
                 except ValueError:
                     value = None
-                if value == status and isinstance(message.get("message"), str):
-                    return message["message"]
+                text = message.get("message")
+                if value == status and isinstance(text, str):
+                    return text
     return "set"
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent
 
@@ -20,9 +21,9 @@ class ManifestError(RuntimeError):
 
 
 @cache
-def load_manifest() -> dict:
+def load_manifest() -> dict[str, Any]:
     """Return the manifest, after checking every listed file against its sha256."""
-    manifest = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))
     for section in ("contexts", "json_schemas"):
         for entry in manifest.get(section, []):
             path = ROOT / entry["file"]
@@ -39,9 +40,9 @@ def load_manifest() -> dict:
 
 
 @cache
-def bundled_documents(section: str = "contexts") -> dict[str, dict]:
+def bundled_documents(section: str = "contexts") -> dict[str, dict[str, Any]]:
     """Parsed documents of one manifest section, keyed by canonical URL."""
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     for entry in load_manifest().get(section, []):
         out[entry["url"]] = json.loads((ROOT / entry["file"]).read_text(encoding="utf-8"))
         for alias in entry.get("aliases", []):

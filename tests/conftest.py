@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 #: Fixture plugins shared by every test folder (tests/ is on sys.path through this conftest).
-pytest_plugins = ["certificates_helpers"]
+pytest_plugins = ["certificates_helpers", "suite_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -14,3 +14,14 @@ def empty_database() -> None:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
     db.engine.dispose()
+
+
+def count_rows(model) -> int:  # type: ignore[no-untyped-def]
+    """Rows of ``model`` as the database has them now: expired first, because a command (the
+    CLI tests) committed them through its own session."""
+    from sqlalchemy import func, select
+
+    from badge_service.db import db
+
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))

@@ -10,6 +10,7 @@ from flask import jsonify, url_for
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from badge_service import policy
 from badge_service.accounts.models import ApiToken, User
 from badge_service.accounts.service import users as accounts
 from badge_service.clock import utcnow
@@ -66,7 +67,7 @@ def user_out(user: User) -> dict[str, Any]:
         id=user.id, email=user.email, display_name=user.display_name,
         preferred_language=user.preferred_language, is_administrator=user.is_administrator,
         is_active=user.is_active,
-        coordinator_of=sorted(accounts.coordinated_organisation_ids(db.session, user), key=str),
+        coordinator_of=sorted(policy.coordinated_organisation_ids(db.session, user), key=str),
     ).model_dump(mode="json")
 
 
@@ -89,7 +90,7 @@ def me() -> Any:
 @operation("/users", "GET", summary="List users (administrators)", tag="accounts",
            response=UserOut, paged=True)
 def list_users() -> Any:
-    accounts.require_administrator(api_user())
+    policy.require_administrator(api_user())
     return paged(db.session, select(User).order_by(User.email), user_out)
 
 
@@ -97,7 +98,7 @@ def list_users() -> Any:
            body=UserIn, response=UserOut, status=201)
 def create_user() -> Any:
     actor = api_user()
-    accounts.require_administrator(actor)
+    policy.require_administrator(actor)
     data = parse_body(UserIn)
     user = accounts.create_user(db.session, now=utcnow(), **data.model_dump())
     return created(user_out(user), url_for("api.accounts_get_user", user_id=user.id))
@@ -108,7 +109,7 @@ def create_user() -> Any:
 def get_user(user_id: uuid.UUID) -> Any:
     actor = api_user()
     if actor.id != user_id:
-        accounts.require_administrator(actor)
+        policy.require_administrator(actor)
     return jsonify(user_out(accounts.get_user(db.session, user_id)))
 
 
@@ -120,7 +121,7 @@ def update_user(user_id: uuid.UUID) -> Any:
     actor = api_user()
     data = parse_body(UserPatch).model_dump(exclude_unset=True)
     if actor.id != user_id:
-        accounts.require_administrator(actor)  # before saying whether the user exists
+        policy.require_administrator(actor)  # before saying whether the user exists
     user = accounts.get_user(db.session, user_id)
     return jsonify(user_out(accounts.update_user(db.session, actor, user, data)))
 

@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.accounts.service import link_messages, login_sessions
 from badge_service.accounts.service import users as accounts
@@ -212,7 +213,7 @@ def change_password() -> Any:
 @bp.route("/users", methods=["GET", "POST"])
 @login_required
 def users() -> Any:
-    accounts.require_administrator(_actor())
+    policy.require_administrator(_actor())
     status = 200
     if request.method == "POST":
         form = request.form

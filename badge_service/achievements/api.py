@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, jsonify, request, url_for
 from pydantic import BaseModel, Field
 
+from badge_service import policy
 from badge_service.achievements import service as achievements
 from badge_service.achievements.models import Achievement
 from badge_service.adapters import uploads
@@ -171,7 +172,7 @@ def list_achievements(programme_id: uuid.UUID) -> Any:
 def create_achievement(programme_id: uuid.UUID) -> Any:
     actor = api_user()
     programme = programmes.get_readable(db.session, actor, programme_id)
-    programmes.require_manage(db.session, actor, programme)
+    policy.require_coordinate_programme(db.session, actor, programme)
     data = model_data(parse_body(AchievementIn), exclude_unset=False)
     achievement = achievements.create(db.session, actor, programme, data, now=utcnow())
     return created(achievement_out(achievement),
@@ -235,7 +236,7 @@ def _requirements_out(achievement: Achievement) -> dict[str, Any]:
 def upload_image(achievement_id: uuid.UUID) -> Any:
     actor = api_user()
     achievement = achievements.get_readable(db.session, actor, achievement_id)
-    programmes.require_manage(db.session, actor, achievement.programme)
+    policy.require_coordinate_programme(db.session, actor, achievement.programme)
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")

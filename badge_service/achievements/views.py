@@ -18,10 +18,10 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from badge_service import policy
 from badge_service.achievements import service as achievements
 from badge_service.achievements.models import Achievement
 from badge_service.adapters import uploads
-from badge_service.awards.service import issuing
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.edge.forms import flash_error
@@ -150,7 +150,7 @@ def achievement_new(programme_id: uuid.UUID) -> Any:
 def achievement_edit(achievement_id: uuid.UUID) -> Any:
     achievement = achievements.get_readable(db.session, current_user, achievement_id)
     programme = achievement.programme
-    programmes.require_manage(db.session, current_user, programme)
+    policy.require_coordinate_programme(db.session, current_user, programme)
     if request.method == "POST":
         try:
             achievements.update(db.session, current_user, achievement, _achievement_form(),
@@ -171,7 +171,7 @@ def achievement_edit(achievement_id: uuid.UUID) -> Any:
 def achievement_delete(achievement_id: uuid.UUID) -> Any:
     achievement = achievements.get_readable(db.session, current_user, achievement_id)
     programme = achievement.programme
-    programmes.require_manage(db.session, current_user, programme)
+    policy.require_coordinate_programme(db.session, current_user, programme)
     return delete_then_redirect(
         lambda: achievements.delete(db.session, current_user, achievement),
         done=f"Achievement “{achievement.name}” deleted.",
@@ -209,9 +209,9 @@ def achievement_view(achievement_id: uuid.UUID) -> Any:
             language = achievement.language
         programme = achievement.programme
         can_manage = (current_user.is_authenticated
-                      and programmes.can_manage(db.session, current_user, programme))
+                      and policy.may_coordinate_programme(db.session, current_user, programme))
         can_award = (current_user.is_authenticated
-                     and issuing.can_award(db.session, current_user, achievement))
+                     and policy.may_award(db.session, current_user, achievement))
         required = [r.required for r in achievement.requirements]
         response = Response(render_template(
             "achievements/achievement.html", achievement=achievement, programme=programme,

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from flask import current_app, jsonify, request
 from pydantic import BaseModel, Field, ValidationError
 
+from badge_service import policy
 from badge_service.achievements import service as achievements
 from badge_service.achievements.models import Achievement
 from badge_service.adapters.keyring import current_keyring
@@ -184,7 +185,7 @@ def _award_body(achievement: Achievement, limit: batch_limit.BatchLimit) -> Awar
 def award(achievement_id: uuid.UUID) -> Any:
     actor = api_user()
     achievement = achievements.get_readable(db.session, actor, achievement_id)
-    issuing.require_award(db.session, actor, achievement)
+    policy.require_award(db.session, actor, achievement)
     key = request.headers.get(IDEMPOTENCY_HEADER)
     limit = batch_limit.limit_from(current_app.config)
     extra: list[FieldError] = []

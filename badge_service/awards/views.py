@@ -21,6 +21,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.achievements import service as achievements
 from badge_service.achievements.models import Achievement
@@ -29,9 +30,10 @@ from badge_service.awards.models import IssuedCredential
 from badge_service.awards.service import awarding, batch_limit, issuing
 from badge_service.clock import utcnow
 from badge_service.db import db
-from badge_service.delivery.service import pages as delivery
 from badge_service.edge.forms import flash_error
+from badge_service.edge.language import configured_language
 from badge_service.errors import FieldError, ServiceError, ValidationFailed
+from badge_service.locale import choose_language
 from badge_service.programmes import service as programmes
 from badge_service.programmes.models import Programme
 
@@ -50,7 +52,7 @@ def _base() -> str:
 
 def _achievement(achievement_id: uuid.UUID) -> Achievement:
     achievement = achievements.get_readable(db.session, _actor(), achievement_id)
-    issuing.require_award(db.session, _actor(), achievement)
+    policy.require_award(db.session, _actor(), achievement)
     return achievement
 
 
@@ -74,7 +76,7 @@ def index() -> Any:
     actor = _actor()
     rows = []
     for programme in db.session.scalars(programmes.visible_to(actor)):
-        if awarding.can_manage_programme(db.session, actor, programme):
+        if policy.may_manage_programme(db.session, actor, programme):
             rows.append((programme, list(db.session.scalars(
                 achievements.of_programme(programme)))))
     return render_template("awards/index.html", programmes=rows, text=_text)
@@ -111,9 +113,8 @@ TOO_LARGE = {
 
 
 def _language() -> str:
-    return delivery.choose_language(None, None,
-                                    getattr(current_user, "preferred_language", None)
-                                    or current_app.config["DEFAULT_LANGUAGE"])
+    return choose_language(preferred=getattr(current_user, "preferred_language", None),
+                           default=configured_language())
 
 
 def _too_large(exc: batch_limit.BatchTooLarge, filename: str | None = None) -> str:
@@ -313,7 +314,7 @@ def achievement_credentials(achievement_id: uuid.UUID) -> Any:
 def programme_credentials(programme_id: uuid.UUID) -> Any:
     actor = _actor()
     programme: Programme = programmes.get_readable(db.session, actor, programme_id)
-    awarding.require_manage_programme(db.session, actor, programme)
+    policy.require_manage_programme(db.session, actor, programme)
     filters = _filters(request.args)
     now = utcnow()
     query = awarding.credentials_query(
@@ -338,7 +339,7 @@ def programme_credentials(programme_id: uuid.UUID) -> Any:
 def change_status(programme_id: uuid.UUID) -> Any:
     actor = _actor()
     programme = programmes.get_readable(db.session, actor, programme_id)
-    awarding.require_manage_programme(db.session, actor, programme)
+    policy.require_manage_programme(db.session, actor, programme)
     filters = _filters(request.form, prefix="back_")
     back = url_for("awards.programme_credentials", programme_id=programme.id,
                    achievement_id=filters["achievement_id"], state=filters["state"],

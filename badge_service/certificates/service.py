@@ -90,68 +90,15 @@ def extract_credential(pdf_bytes: bytes, *, max_bytes: int = MAX_PDF_BYTES,
 # --- the loader from an issued credential ----------------------------------------------------
 
 
-def _text(value: Any, language: str) -> str | None:
-    """A plain string from a Text value (a string, or a language map)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and value:
-        chosen = value.get(language) or next(iter(value.values()))
-        return chosen if isinstance(chosen, str) else None
-    return None
-
-
-def _level_names(achievement: dict[str, Any], language: str) -> dict[str, str]:
-    names = {}
-    for description in achievement.get("resultDescription") or ():
-        for level in (description or {}).get("rubricCriterionLevel") or ():
-            label = _text(level.get("name"), language) or level.get("level") or ""
-            code = level.get("level")
-            if code and code not in label:
-                label = f"{code} – {label}"
-            if level.get("id"):
-                names[level["id"]] = label
-    return names
-
-
 def competences_of(document: dict[str, Any], language: str) -> tuple[list[Competence],
                                                                         str | None]:
     """The competences (alignments, with levels from results tied to them) and the overall
-    level reached (results tied to no alignment) of a credential."""
-    subject = document.get("credentialSubject") or {}
-    if isinstance(subject, list):
-        subject = subject[0] if subject else {}
-    achievement = subject.get("achievement") or {}
-    levels = _level_names(achievement, language)
-    descriptions = {d.get("id"): d for d in achievement.get("resultDescription") or ()
-                    if isinstance(d, dict)}
-    by_target: dict[str, str] = {}
-    overall = []
-    for result in subject.get("result") or ():
-        if not isinstance(result, dict):
-            continue
-        label = levels.get(result.get("achievedLevel") or "") or result.get("value")
-        if not label:
-            continue
-        aligned = list(result.get("alignment") or ())
-        description = descriptions.get(result.get("resultDescription"))
-        if description:
-            aligned += list(description.get("alignment") or ())
-        targets = [a.get("targetUrl") for a in aligned if isinstance(a, dict)]
-        if targets:
-            for target in targets:
-                by_target[target] = label
-        else:
-            overall.append(label)
-    competences = []
-    for alignment in achievement.get("alignment") or ():
-        if not isinstance(alignment, dict):
-            continue
-        competences.append(Competence(
-            name=_text(alignment.get("targetName"), language) or "",
-            code=alignment.get("targetCode"),
-            framework=_text(alignment.get("targetFramework"), language),
-            level=by_target.get(alignment.get("targetUrl") or "")))
-    return competences, (", ".join(overall) or None)
+    level reached (results tied to no alignment) of a credential (services.view)."""
+    from badge_service.delivery.service import view
+
+    reached, level = view.reached_competences(document, language)
+    return [Competence(name=c.name, code=c.code, framework=c.framework, level=c.level)
+            for c in reached], level
 
 
 def certificate_data(credential: IssuedCredential, language: str,
@@ -165,9 +112,8 @@ def certificate_data(credential: IssuedCredential, language: str,
     public one, never an email address) and of the trainer are not in the credential; the
     footer says they are the issuer's."""
     from badge_service.awards.service.issuing import credential_url
-    from badge_service.delivery.service import signed_texts
-    from badge_service.delivery.service.pages import public_recipient_name
-    from credentials.verify import parse_datetime
+    from badge_service.delivery.service import signed_texts, view
+    from badge_service.delivery.service.view import public_recipient_name
 
     if language not in LANGUAGES:
         raise ValidationFailed("unknown certificate language",
@@ -185,9 +131,7 @@ def certificate_data(credential: IssuedCredential, language: str,
     if org_name:
         signatories.append(Signatory(org_name, "issuer"))
     participant = public_recipient_name(credential.recipient) or LABELS[language]["holder"]
-    # Signed dates; the row holds the same moments, kept only for a document without them.
-    issued = (parse_datetime(document.get("awardedDate"))
-              or parse_datetime(document.get("validFrom")) or credential.issued_at)
+    issued = view.issued_at(document, credential.issued_at)
     code = achievement.get("humanCode")
     return CertificateData(
         language=language,
@@ -197,7 +141,7 @@ def certificate_data(credential: IssuedCredential, language: str,
         achievement_code=code if isinstance(code, str) else None,
         organisation=org_name,
         issued=issued,
-        valid_until=parse_datetime(document.get("validUntil")),
+        valid_until=view.valid_until(document),
         credential_id=document.get("id") or credential_url(public_base_url, credential.id),
         public_url=credential_url(public_base_url, credential.id),
         credential=document,

@@ -19,6 +19,7 @@ from badge_service.awards.service import issuing
 from badge_service.certificates import service as certificates
 from badge_service.db import db
 from badge_service.delivery.service import signed_texts
+from badge_service.edge.language import request_language
 
 bp = Blueprint("certificates", __name__)
 
@@ -35,10 +36,10 @@ def _filename(credential: Any, language: str) -> str:
 @bp.get("/credentials/<uuid:credential_id>/certificate.pdf")
 def public_certificate_pdf(credential_id: uuid.UUID) -> Any:
     credential = issuing.get_credential(db.session, credential_id)
+    # An explicit ?lang= is taken as given: a language we do not print is a 400, not a PDF in
+    # another language.
     language = (request.args.get("lang")
-                or request.accept_languages.best_match(certificates.LANGUAGES)
-                or (credential.language if credential.language in certificates.LANGUAGES
-                    else "fr"))
+                or request_language(default=credential.language))
     pdf = certificates.certificate_pdf(credential, language,
                                        current_app.config["PUBLIC_BASE_URL"])
     response = Response(pdf, mimetype="application/pdf")

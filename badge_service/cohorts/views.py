@@ -27,11 +27,13 @@ from flask import (
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, select
 
+from badge_service import policy
 from badge_service.clock import utcnow
 from badge_service.cohorts import service as cohorts
 from badge_service.cohorts.models import STATUSES, Cohort, CohortMember
 from badge_service.db import db
 from badge_service.edge.forms import flash_error
+from badge_service.edge.language import configured_language
 from badge_service.errors import AuthenticationRequired, ServiceError
 from badge_service.programmes.models import Programme
 
@@ -55,14 +57,14 @@ def _cohort(cohort_id: uuid.UUID) -> Cohort:
 
 
 def _can_manage(programme: Programme) -> bool:
-    return cohorts.can_manage(db.session, _actor(), programme)
+    return policy.may_manage_programme(db.session, _actor(), programme)
 
 
 def _managed_cohort(cohort_id: uuid.UUID) -> tuple[Any, Cohort]:
     """The actor and a cohort they manage (403 for its participants, who may only see it)."""
     actor = _actor()
     cohort = _cohort(cohort_id)
-    cohorts.require_manage(db.session, actor, cohort.programme)
+    policy.require_manage_programme(db.session, actor, cohort.programme, policy.MANAGE_COHORTS)
     return actor, cohort
 
 
@@ -72,7 +74,7 @@ def _managed_member(cohort_id: uuid.UUID,
     actor = _actor()
     cohort = _cohort(cohort_id)
     member = cohorts.get_member(db.session, actor, cohort, member_id)
-    cohorts.require_manage(db.session, actor, cohort.programme)
+    policy.require_manage_programme(db.session, actor, cohort.programme, policy.MANAGE_COHORTS)
     return actor, cohort, member
 
 
@@ -205,7 +207,7 @@ def member_new(cohort_id: uuid.UUID) -> Any:
         now = utcnow()
         try:
             member = cohorts.add_member(db.session, actor, cohort, form, now=now,
-                                        default_language=_config("DEFAULT_LANGUAGE"))
+                                        default_language=configured_language())
             if request.form.get("invite") == "on":
                 cohorts.invite(db.session, actor, [member], now=now,
                                base_url=_config("PUBLIC_BASE_URL"))
@@ -217,7 +219,7 @@ def member_new(cohort_id: uuid.UUID) -> Any:
               + (" and invited." if member.invited_at else "."), "info")
         return _to_cohort(cohort)
     return render_template("cohorts/member_form.html", cohort=cohort, member=None,
-                           form={"preferred_language": _config("DEFAULT_LANGUAGE")},
+                           form={"preferred_language": configured_language()},
                            statuses=STATUSES)
 
 
@@ -229,7 +231,7 @@ def member_edit(cohort_id: uuid.UUID, member_id: uuid.UUID) -> Any:
         form = {k: request.form.get(k, "") for k in (*MEMBER_FORM_FIELDS[1:], "status")}
         try:
             cohorts.update_member(db.session, actor, member, form,
-                                  default_language=_config("DEFAULT_LANGUAGE"))
+                                  default_language=configured_language())
         except ServiceError as exc:
             flash_error(exc)
             return render_template("cohorts/member_form.html", cohort=cohort, member=member,
@@ -295,7 +297,7 @@ def _import_target(programme_id: uuid.UUID | None,
     assert programme_id is not None
     actor = _actor()
     programme = cohorts.get_programme(db.session, actor, programme_id)
-    cohorts.require_manage(db.session, actor, programme)
+    policy.require_manage_programme(db.session, actor, programme, policy.MANAGE_COHORTS)
     return programme, None
 
 
@@ -312,7 +314,7 @@ def _import_page(programme_id: uuid.UUID | None, cohort_id: uuid.UUID | None) ->
     content = upload.stream.read(limit + 1)
     try:
         plan = cohorts.plan_import(db.session, _actor(), programme, content, cohort=cohort,
-                                   default_language=_config("DEFAULT_LANGUAGE"),
+                                   default_language=configured_language(),
                                    max_bytes=limit)
     except ServiceError as exc:
         flash_error(exc)
@@ -351,7 +353,7 @@ def import_confirm(pending_id: uuid.UUID) -> Any:
     filename = pending.filename
     try:
         plan = cohorts.confirm_pending_import(
-            db.session, actor, pending, now=now, default_language=_config("DEFAULT_LANGUAGE"),
+            db.session, actor, pending, now=now, default_language=configured_language(),
             base_url=_config("PUBLIC_BASE_URL"), invite_new=request.form.get("invite") == "on",
             max_bytes=int(_config("MAX_IMPORT_BYTES")))
     except cohorts.ImportFailed as exc:

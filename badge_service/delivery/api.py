@@ -16,6 +16,7 @@ from badge_service.db import db
 from badge_service.delivery.service import pages as delivery
 from badge_service.edge.auth import api_user
 from badge_service.edge.openapi import operation, paged
+from badge_service.locale import choose_language
 
 TAG = "credentials"
 
@@ -71,8 +72,7 @@ def my_credential_out(credential: IssuedCredential, language: str,
            query=[("lang", "string", "fr or en: the language of names (default: yours)")])
 def my_credentials() -> Any:
     user = api_user()
-    language = delivery.choose_language(request.args.get("lang"), None,
-                                        user.preferred_language)
+    language = choose_language(request.args.get("lang"), user.preferred_language)
     now = utcnow()
     return paged(db.session, delivery.credentials_of(user),
                  lambda credential: my_credential_out(credential, language, now))

@@ -33,6 +33,8 @@ from badge_service.awards.service import issuing
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.delivery.service import pages as delivery
+from badge_service.edge.language import request_language
+from badge_service.locale import choose_language
 
 bp = Blueprint("delivery", __name__, template_folder="templates")
 
@@ -59,12 +61,6 @@ def _wanted_json() -> str | None:
         return VC_LD_JSON
     best = request.accept_mimetypes.best_match(["text/html", *MACHINE_TYPES])
     return best if best in MACHINE_TYPES else None
-
-
-def _language(credential: IssuedCredential) -> str:
-    return delivery.choose_language(request.args.get("lang"),
-                                    request.accept_languages.best_match(delivery.LANGUAGES),
-                                    credential.language)
 
 
 def _conditional(response: Response, body: bytes) -> Response:
@@ -110,7 +106,7 @@ def public_credential(credential_id: uuid.UUID) -> Any:
         response = _json_response(credential, media_type)
         response.vary.add("Accept")
         return response
-    language = _language(credential)
+    language = request_language(request.args.get("lang"), default=credential.language)
     page = delivery.credential_page(db.session, credential, language=language, now=utcnow(),
                                     public_base_url=_base(), upload_dir=_upload_dir())
     is_owner = current_user.is_authenticated and current_user.id == credential.recipient_id
@@ -192,8 +188,7 @@ def public_credential_image_png(credential_id: uuid.UUID) -> Any:
 @bp.get("/my/credentials")
 @login_required
 def my_credentials() -> Any:
-    language = delivery.choose_language(request.args.get("lang"), None,
-                                        current_user.preferred_language)
+    language = choose_language(request.args.get("lang"), current_user.preferred_language)
     now = utcnow()
     rows = []
     for credential in db.session.scalars(delivery.credentials_of(current_user)):

@@ -20,18 +20,19 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from badge_service.accounts.service import users as accounts
+from badge_service import policy
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.edge.forms import flash_error
+from badge_service.edge.language import configured_language
 from badge_service.errors import FieldError, Forbidden, ServiceError, ValidationFailed
 from badge_service.formats import case
 from badge_service.frameworks import service as fw
 from badge_service.frameworks.models import Framework, FrameworkItem, FrameworkVersion
+from badge_service.locale import LANGUAGES, choose_language
 from badge_service.organisations.models import Organisation
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks", template_folder="templates")
-LANGUAGES = ("fr", "en")
 
 
 def _organisation_names() -> dict[uuid.UUID, str]:
@@ -45,7 +46,7 @@ def _import_targets() -> list[tuple[str, str]]:
     if user.is_administrator:
         return [("", "Shared by every organisation"),
                 *sorted(((str(k), v) for k, v in names.items()), key=lambda t: t[1])]
-    mine = accounts.coordinated_organisation_ids(db.session, user)
+    mine = policy.coordinated_organisation_ids(db.session, user)
     return sorted(((str(k), names[k]) for k in mine if k in names), key=lambda t: t[1])
 
 
@@ -55,7 +56,7 @@ def framework_list() -> Any:
     frameworks = db.session.scalars(fw.list_query()).all()
     rows = [(f, fw.current_version(f), fw.draft_of(f)) for f in frameworks]
     return render_template("frameworks/list.html", rows=rows, owners=_organisation_names(),
-                           can_import=fw.may_import_any(db.session, current_user))
+                           can_import=policy.may_import_any_framework(db.session, current_user))
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -64,8 +65,7 @@ def import_form() -> Any:
     targets = _import_targets()
     if not targets:
         raise Forbidden("only administrators and coordinators can import frameworks")
-    form: dict[str, Any] = {"organisation_id": targets[0][0], "language": current_app.config[
-        "DEFAULT_LANGUAGE"]}
+    form: dict[str, Any] = {"organisation_id": targets[0][0], "language": configured_language()}
     if request.method == "GET":
         return render_template("frameworks/import.html", targets=targets, form=form,
                                problem=None)
@@ -85,8 +85,7 @@ def import_form() -> Any:
             db.session, current_user, content, max_bytes=limit, now=utcnow(),
             base_url=current_app.config["PUBLIC_BASE_URL"], organisation_id=owner,
             draft=form.get("draft") == "on", title=form.get("title") or None,
-            language=form.get("language") if form.get("language") in LANGUAGES
-            else current_app.config["DEFAULT_LANGUAGE"])
+            language=choose_language(form.get("language"), fallback=configured_language()))
     except ServiceError as exc:
         return render_template("frameworks/import.html", targets=targets, form=form,
                                problem=exc), exc.status
@@ -123,7 +122,7 @@ def _render_version(version: FrameworkVersion) -> Any:
         "frameworks/version.html", framework=framework, version=version, rows=rows,
         levels=fw.levels(db.session, version), links=links, rubrics=rubrics,
         owner=_organisation_names().get(framework.organisation_id),
-        can_edit=fw.can_edit(db.session, current_user, framework),
+        can_edit=policy.may_import_framework(db.session, current_user, framework.organisation_id),
         draft=fw.draft_of(framework), languages=LANGUAGES)
 
 
@@ -209,7 +208,7 @@ def version_delete(version_id: uuid.UUID) -> Any:
 def _editable(version: FrameworkVersion) -> FrameworkVersion:
     """``version``, once the user may edit its framework: an edit form is a 403 page for
     anyone else, even before it is sent."""
-    fw.require_edit(db.session, current_user, version.framework)
+    policy.require_import_framework(db.session, current_user, version.framework.organisation_id)
     return version
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from badge_service.accounts.service import users as accounts
+from badge_service import policy
 from badge_service.adapters import uploads
 from badge_service.db import db
 from badge_service.organisations import service as organisations
@@ -43,7 +43,7 @@ def index() -> Any:
 @login_required
 def dashboard() -> Any:
     user = current_user
-    coordinated = accounts.coordinated_organisation_ids(db.session, user)
+    coordinated = policy.coordinated_organisation_ids(db.session, user)
     orgs = db.session.scalars(organisations.visible_to(user)).all()
     return render_template("home/dashboard.html", organisations=orgs, coordinated=coordinated)
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, jsonify, url_for
 from pydantic import BaseModel, Field
 
+from badge_service import policy
 from badge_service.accounts.api import UserOut, user_out
 from badge_service.accounts.service import users as accounts
 from badge_service.clock import utcnow
@@ -118,7 +119,7 @@ def list_coordinators(organisation_id: uuid.UUID) -> Any:
 def add_coordinator(organisation_id: uuid.UUID) -> Any:
     actor = api_user()
     organisation = organisations.get(db.session, organisation_id)
-    accounts.require_coordinator(db.session, actor, organisation.id)
+    policy.require_coordinator(db.session, actor, organisation.id)
     user = accounts.get_user(db.session, parse_body(RoleIn).user_id)
     accounts.add_coordinator(db.session, actor, organisation, user)
     return "", 204
@@ -129,7 +130,7 @@ def add_coordinator(organisation_id: uuid.UUID) -> Any:
 def remove_coordinator(organisation_id: uuid.UUID, user_id: uuid.UUID) -> Any:
     actor = api_user()
     organisation = organisations.get(db.session, organisation_id)
-    accounts.require_coordinator(db.session, actor, organisation.id)
+    policy.require_coordinator(db.session, actor, organisation.id)
     accounts.remove_coordinator(db.session, actor, organisation,
                                 accounts.get_user(db.session, user_id))
     return "", 204
@@ -152,7 +153,7 @@ def upload_organisation_image(organisation_id: uuid.UUID) -> Any:
 
     actor = api_user()
     organisation = organisations.get(db.session, organisation_id)
-    accounts.require_coordinator(db.session, actor, organisation.id)
+    policy.require_coordinator(db.session, actor, organisation.id)
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
     field = "file" if upload is not None else "body"

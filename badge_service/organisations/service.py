@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.adapters.keyring import did_web_of
@@ -93,7 +94,7 @@ FIELDS = {"slug", "name", "name_i18n", "description_i18n", "url", "email", "did_
 
 
 def create(session: Session, actor: User, data: dict[str, Any], *, now: datetime) -> Organisation:
-    accounts.require_administrator(actor)
+    policy.require_administrator(actor)
     data = _known(data)
     if "slug" not in data:
         raise ValidationFailed("the organisation is not valid",
@@ -111,7 +112,7 @@ def create(session: Session, actor: User, data: dict[str, Any], *, now: datetime
 
 def update(session: Session, actor: User, organisation: Organisation,
            data: dict[str, Any]) -> Organisation:
-    accounts.require_coordinator(session, actor, organisation.id)
+    policy.require_coordinator(session, actor, organisation.id)
     data = _known(data)
     if "slug" in data and data["slug"] != organisation.slug:
         raise ValidationFailed("the slug cannot change: the issuer identifier derives from it",
@@ -164,7 +165,7 @@ def set_image(session: Session, actor: User, organisation: Organisation, data: b
     Profile's ``image`` in credentials issued from now on."""
     from badge_service.adapters import uploads
 
-    accounts.require_coordinator(session, actor, organisation.id)
+    policy.require_coordinator(session, actor, organisation.id)
     stored = uploads.store_image(data, upload_dir=upload_dir, max_bytes=max_bytes,
                                  field_name=field_name)
     organisation.image_path = stored.name
@@ -173,6 +174,6 @@ def set_image(session: Session, actor: User, organisation: Organisation, data: b
 
 
 def remove_image(session: Session, actor: User, organisation: Organisation) -> None:
-    accounts.require_coordinator(session, actor, organisation.id)
+    policy.require_coordinator(session, actor, organisation.id)
     organisation.image_path = None
     session.flush()

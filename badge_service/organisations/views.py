@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.adapters import uploads
@@ -65,7 +66,7 @@ def organisation_list() -> Any:
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @login_required
 def organisation_new() -> Any:
-    accounts.require_administrator(_actor())
+    policy.require_administrator(_actor())
     if request.method == "POST":
         try:
             org = organisations.create(db.session, _actor(), _org_form(), now=utcnow())
@@ -86,7 +87,7 @@ def organisation_view(organisation_id: uuid.UUID) -> Any:
     coordinators = db.session.scalars(accounts.coordinators_of(org.id)).all()
     return render_template(
         "organisations/organisation.html", org=org, coordinators=coordinators,
-        can_edit=accounts.is_coordinator(db.session, _actor(), org.id),
+        can_edit=policy.coordinates(db.session, _actor(), org.id),
         issuer_did=organisations.display_did(
             org, current_app.config["PUBLIC_BASE_URL"],
             current_app.config.get("HOST_DID_ORGANISATION")),
@@ -97,7 +98,7 @@ def organisation_view(organisation_id: uuid.UUID) -> Any:
 @login_required
 def organisation_edit(organisation_id: uuid.UUID) -> Any:
     org = organisations.get(db.session, organisation_id)
-    accounts.require_coordinator(db.session, _actor(), org.id)
+    policy.require_coordinator(db.session, _actor(), org.id)
     if request.method == "POST":
         try:
             organisations.update(db.session, _actor(), org, _org_form())
@@ -127,7 +128,7 @@ def organisation_edit(organisation_id: uuid.UUID) -> Any:
 @login_required
 def organisation_add_coordinator(organisation_id: uuid.UUID) -> Any:
     org = organisations.get(db.session, organisation_id)
-    accounts.require_coordinator(db.session, _actor(), org.id)
+    policy.require_coordinator(db.session, _actor(), org.id)
     user = accounts.find_user_by_email(db.session, request.form.get("email", ""))
     if user is None:
         flash("No account has this email address; an administrator must create it first.",
@@ -145,7 +146,7 @@ def organisation_add_coordinator(organisation_id: uuid.UUID) -> Any:
 @login_required
 def organisation_remove_coordinator(organisation_id: uuid.UUID, user_id: uuid.UUID) -> Any:
     org = organisations.get(db.session, organisation_id)
-    accounts.require_coordinator(db.session, _actor(), org.id)
+    policy.require_coordinator(db.session, _actor(), org.id)
     user = accounts.get_user(db.session, user_id)
     accounts.remove_coordinator(db.session, _actor(), org, user)
     flash(f"{user.display_name} is no longer a coordinator.", "info")

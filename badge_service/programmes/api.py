@@ -9,11 +9,13 @@ from typing import Any, Literal
 from flask import current_app, jsonify, request, url_for
 from pydantic import BaseModel, Field
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.edge.auth import api_user
+from badge_service.edge.language import configured_language
 from badge_service.edge.openapi import (
     I18n,
     Strict,
@@ -166,7 +168,7 @@ def list_trainers(programme_id: uuid.UUID) -> Any:
 def add_trainer(programme_id: uuid.UUID) -> Any:
     actor = api_user()
     programme = programmes.get_readable(db.session, actor, programme_id)
-    programmes.require_manage(db.session, actor, programme)
+    policy.require_coordinate_programme(db.session, actor, programme)
     body = parse_body(TrainerIn)
     if (body.user_id is None) == (body.email is None):
         raise ValidationFailed("give the trainer's user_id or email (one of them)", [
@@ -181,7 +183,7 @@ def add_trainer(programme_id: uuid.UUID) -> Any:
     done = programmes.assign_trainer(
         db.session, actor, programme, email=body.email or "", display_name=body.display_name,
         preferred_language=body.preferred_language,
-        default_language=current_app.config["DEFAULT_LANGUAGE"], now=utcnow(),
+        default_language=configured_language(), now=utcnow(),
         invitation_link=trainer_invitation_link(programme))
     if not done.created:
         return "", 204
@@ -198,7 +200,7 @@ def add_trainer(programme_id: uuid.UUID) -> Any:
 def remove_trainer(programme_id: uuid.UUID, user_id: uuid.UUID) -> Any:
     actor = api_user()
     programme = programmes.get_readable(db.session, actor, programme_id)
-    programmes.require_manage(db.session, actor, programme)
+    policy.require_coordinate_programme(db.session, actor, programme)
     programmes.remove_trainer(db.session, actor, programme, accounts.get_user(db.session,
                                                                               user_id))
     return "", 204

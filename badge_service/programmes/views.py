@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -18,11 +17,13 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user
 
+from badge_service import policy
 from badge_service.accounts.service import users as accounts
 from badge_service.achievements import service as achievements
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.edge.forms import flash_error
+from badge_service.edge.language import configured_language
 from badge_service.errors import AuthenticationRequired, Forbidden, ServiceError
 from badge_service.programmes import service as programmes
 from badge_service.programmes.forms import trainer_invitation_link
@@ -88,19 +89,15 @@ def _render_view(programme: Programme, trainer_form: dict[str, str] | None = Non
     return render_template(
         "programmes/view.html", programme=programme, achievements=rows,
         trainers=programmes.trainers(db.session, programme),
-        can_manage=programmes.can_manage(db.session, current_user, programme),
-        trainer_form=trainer_form or {"preferred_language": _default_language()}), status
-
-
-def _default_language() -> str:
-    return str(current_app.config["DEFAULT_LANGUAGE"])
+        can_manage=policy.may_coordinate_programme(db.session, current_user, programme),
+        trainer_form=trainer_form or {"preferred_language": configured_language()}), status
 
 
 def managed_programme(programme_id: uuid.UUID) -> Programme:
     """The programme of a coordinator's page: 404 unless the user may read it, 403 unless they
     may manage it (the achievements' pages use it too)."""
     programme = programmes.get_readable(db.session, current_user, programme_id)
-    programmes.require_manage(db.session, current_user, programme)
+    policy.require_coordinate_programme(db.session, current_user, programme)
     return programme
 
 
@@ -162,7 +159,7 @@ def trainer_add(programme_id: uuid.UUID) -> Any:
             db.session, current_user, programme, email=form["email"],
             display_name=form["display_name"] or None,
             preferred_language=form["preferred_language"] or None,
-            default_language=_default_language(), now=utcnow(),
+            default_language=configured_language(), now=utcnow(),
             invitation_link=trainer_invitation_link(programme))
     except ServiceError as exc:
         flash_error(exc)

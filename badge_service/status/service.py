@@ -17,8 +17,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from badge_service.awards.service import conformance
 from badge_service.errors import Conflict, NotFound, ValidationFailed
+from badge_service.formats import conformance
 from badge_service.organisations.models import Organisation
 from badge_service.status.models import StatusEntry, StatusList
 from credentials import data_integrity

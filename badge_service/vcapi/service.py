@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badge_service.accounts.service import users as accounts
+from badge_service import policy
 from badge_service.adapters.keyring import ALGORITHM
-from badge_service.awards.service import conformance
 from badge_service.errors import FieldError, Forbidden, ServiceError
+from badge_service.formats import conformance
 from badge_service.organisations.models import Organisation
-from badge_service.programmes.models import ROLE_TRAINER, Programme, ProgrammeRole
 from credentials import data_integrity, related_resource, schema
 from credentials.errors import CredentialsError, UndefinedTermError
 from credentials.models import issuer_id as credential_issuer_id
@@ -62,18 +61,6 @@ def organisation_for_issuer(session: Session, keyring: Any,
                     and f"did:key:{info.public_multibase}" == issuer_id:
                 return organisation
     return None
-
-
-def may_issue_for(session: Session, actor: Any, organisation: Any) -> bool:
-    """Administrators, the organisation's coordinators and its programmes' trainers."""
-    if actor is None or actor.is_administrator:
-        return True
-    if accounts.is_coordinator(session, actor, organisation.id):
-        return True
-    return session.scalar(select(ProgrammeRole.id).join(
-        Programme, Programme.id == ProgrammeRole.programme_id).where(
-        ProgrammeRole.user_id == actor.id, ProgrammeRole.role == ROLE_TRAINER,
-        Programme.organisation_id == organisation.id).limit(1)) is not None
 
 
 def issue_credential(session: Session, actor: Any, keyring: Any, body: Any, *,
@@ -148,7 +135,7 @@ def issue_credential(session: Session, actor: Any, keyring: Any, body: Any, *,
         raise IssueRefused("the issuer is not one of this service's organisations", [FieldError(
             f"{issuer_id!r} is not the issuer id of any organisation here (did:web of the "
             "organisation, or the did:key of its active key)", field="credential.issuer")])
-    if not may_issue_for(session, actor, organisation):
+    if not policy.may_issue_for(session, actor, organisation):
         raise Forbidden("only the organisation's coordinators and trainers can issue for it")
     identity = keyring.identity(organisation)
     try:

@@ -10,6 +10,7 @@ from flask import current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from badge_service.clock import utcnow
+from badge_service.edge.language import request_language
 from badge_service.edge.openapi import operation
 from badge_service.edge.ratelimit import limited
 from badge_service.errors import (
@@ -85,10 +86,8 @@ class VerifyOut(BaseModel):
 
 
 def _language(wanted: str | None) -> str:
-    wanted = (wanted or request.args.get("lang") or "").lower()
-    if wanted in service.LANGUAGES:
-        return wanted
-    return request.accept_languages.best_match(service.LANGUAGES) or "en"
+    # The form's or the body's ``lang``, else ``?lang=``; the API answers in English by default.
+    return request_language(wanted or request.args.get("lang"), fallback="en")
 
 
 @operation("/verify", "POST", summary="Verify credentials (public): URLs, credentials, or "

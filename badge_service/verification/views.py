@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 
 from badge_service.clock import utcnow
+from badge_service.edge.language import configured_language, request_language
 from badge_service.edge.ratelimit import limited
 from badge_service.errors import ServiceError
 from badge_service.verification import service
@@ -89,14 +90,6 @@ def text(key: str, language: str, **values: Any) -> str:
     return value.format(**values) if values else value
 
 
-def page_language() -> str:
-    wanted = (request.values.get("lang") or "").strip().lower()
-    if wanted in service.LANGUAGES:
-        return wanted
-    best = request.accept_languages.best_match(service.LANGUAGES)
-    return best or current_app.config["DEFAULT_LANGUAGE"]
-
-
 def format_date(value: str | None, language: str) -> str | None:
     if not value:
         return None
@@ -114,7 +107,7 @@ def _human_size(size: int) -> str:
 @bp.route("/verify", methods=["GET", "POST"])
 @limited("verify")
 def public_verify() -> Any:
-    language = page_language()
+    language = request_language(request.values.get("lang"), fallback=configured_language())
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     urls_text = request.values.get("urls", "") if request.method == "POST" else \
         request.args.get("url", "")
@@ -148,7 +141,7 @@ def public_verify() -> Any:
 
 @bp.get("/verify/help")
 def public_help() -> Any:
-    language = page_language()
+    language = request_language(request.values.get("lang"), fallback=configured_language())
     verdicts = [(v, service.verdict_label(v, language), service.verdict_text(v, language))
                 for v in service.ALL_VERDICTS]
     slugs = service.problem_slugs()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import timedelta
 
 import pytest
 from accounts_helpers import login
-from factories import DEFAULT_NOW, competence_uri, level_uri, make_issuer, tiny_png
+from achievements_helpers import BASE
+from achievements_helpers import credential_around as _credential
+from factories import competence_uri, level_uri, tiny_png
 from flask import current_app
 from programmes_helpers import (
     achievement_data,
@@ -31,8 +32,6 @@ from badge_service.frameworks.models import STATUS_DRAFT
 from badge_service.programmes import service as programmes
 from credentials import jsonld, schema
 from credentials import models as ob
-
-BASE = "https://badges.example.org"
 
 
 @pytest.fixture
@@ -304,17 +303,6 @@ def test_to_ob_achievement(setup, session):
     assert rd["rubricCriterionLevel"][2]["level"] == "B1"
     assert achievements.result_description_id(BASE, achievement) == rd["id"]
     assert doc["humanCode"] == "DCE-2-B1"
-
-
-def _credential(achievement_doc):
-    rd = (achievement_doc.get("resultDescription") or [None])[0]
-    results = [ob.result(rd, level_uri("B1"), status="Completed")] if rd else []
-    subject = ob.achievement_subject(
-        achievement_doc, identifiers=[ob.identity_object_for_email(
-            "claire.dubois@ecole-exemple.example", salt="6a1f0c0e9d5b4b7e")], results=results)
-    return ob.achievement_credential(
-        f"urn:uuid:{uuid.uuid4()}", make_issuer(), subject, valid_from=DEFAULT_NOW,
-        valid_until=DEFAULT_NOW + timedelta(days=365), awarded_date=DEFAULT_NOW)
 
 
 def test_ob_achievement_is_schema_valid_and_canonicalisable_in_a_credential(setup, session):

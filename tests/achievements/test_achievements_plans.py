@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from achievements_helpers import BASE
+from achievements_helpers import credential_around as _credential
 from programmes_helpers import make_programme, people
-from test_achievements import BASE, _credential
 
 from badge_service.achievements import service as achievements
 from badge_service.cli import main

@@ -6,20 +6,14 @@ from __future__ import annotations
 import io
 import uuid
 
-import pytest
 from accounts_helpers import bearer, make_org, make_user
-from awards_helpers import award_json, build_world, count_credentials, trainer_headers
+from awards_helpers import award_json, count_credentials, trainer_headers
 
 from badge_service.achievements import service as achievements
 from badge_service.clock import utcnow
 from badge_service.db import db
 from credentials.did import Resolver
 from credentials.verify import verify
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 def test_award_json_issues_signed_credentials(client, world):

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-from awards_helpers import build_world, count_credentials
-from click.testing import CliRunner
-from flask.cli import ScriptInfo
+from awards_helpers import count_credentials
 from sqlalchemy import select
 
 from badge_service.awards.models import IssuedCredential
-from badge_service.cli import main
 from badge_service.db import db
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
-
-
-@pytest.fixture
-def cli(app, monkeypatch):
-    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # Flask sets it; restore it afterwards
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        db.session.commit()  # end the test's transaction: SQLite would block the command
-        return runner.invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app),
-                             catch_exceptions=False)
-
-    return invoke
 
 
 def test_create_by_code_with_emails_and_csv(cli, world, tmp_path):

@@ -15,7 +15,7 @@ import threading
 import uuid
 
 import pytest
-from awards_helpers import build_world, count_credentials, trainer_headers
+from awards_helpers import count_credentials, trainer_headers
 from concurrency_helpers import BARRIER_TIMEOUT, run_workers
 
 from badge_service.awards.service import issuing
@@ -28,9 +28,9 @@ pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=Tr
 
 
 @pytest.fixture
-def world(app, session):
+def world(world, session):
+    """The shared world, committed: the concurrent sessions must see it."""
     assert db.engine.dialect.name == "postgresql"
-    world = build_world(app, session)
     session.commit()
     return world
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from accounts_helpers import is_login_redirect, login, make_org, make_user
-from awards_helpers import build_world, count_credentials
+from awards_helpers import count_credentials
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -18,11 +18,6 @@ from badge_service.awards.models import IssuedCredential
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.frameworks.models import FrameworkItem
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 @pytest.fixture

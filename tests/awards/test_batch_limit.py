@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from accounts_helpers import login
-from awards_helpers import award_json, build_world, count_credentials, trainer_headers
+from awards_helpers import award_json, count_credentials, trainer_headers
 from click.testing import CliRunner
 from werkzeug.datastructures import MultiDict
 
@@ -37,11 +37,6 @@ LIMIT = 6
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "AWARD_BATCH_MAX": LIMIT}
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 # --- the limit -------------------------------------------------------------------------------

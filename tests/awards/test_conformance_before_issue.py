@@ -15,25 +15,21 @@ from pathlib import Path
 
 import pytest
 from accounts_helpers import bearer
-from issuing_helpers import NOW, build_world, issuing_context
+from issuing_helpers import NOW, issuing_context
 from sqlalchemy import func, select
 from vcapi_helpers import badge
 
 from badge_service.adapters.keyring import current_keyring
 from badge_service.awards.models import IssuedCredential
-from badge_service.awards.service import conformance, issuing
+from badge_service.awards.service import issuing
 from badge_service.db import db
+from badge_service.formats import conformance
 from badge_service.status import service as status_lists
 from badge_service.status.models import StatusEntry, StatusList
 from badge_service.vcapi import service as vcapi_service
 from credentials import data_integrity, schema
 
 FORMAL = "schemas/ob-v3p0/1edtech-gh-pages-build/achievementcredential.json"
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 @pytest.fixture(scope="module")

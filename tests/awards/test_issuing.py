@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from issuing_helpers import NOW, build_world, issuing_context
+from issuing_helpers import NOW, issuing_context
 
 from badge_service.awards.service import issuing
 from badge_service.errors import Conflict, Forbidden, ValidationFailed
@@ -17,11 +17,6 @@ BASE = "https://badges.example.org"
 OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
     "ob_v3p0_achievementcredential_schema.json")
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 def check_issued_form(client, credential) -> None:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from accounts_helpers import send_mail_to
-from issuing_helpers import build_world, issuing_context
+from issuing_helpers import issuing_context
 
 from badge_service.awards.service import issuing
 
@@ -19,11 +19,6 @@ BASE = "https://badges.example.org"
 def app_config(app_config, smtp_server):
     return send_mail_to(smtp_server, app_config)
 
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 def _link(message) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from certificates_helpers import need, squeezed, text_of
-from issuing_helpers import NOW, build_world, issuing_context
+from issuing_helpers import NOW, issuing_context
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
@@ -438,11 +438,6 @@ def test_extract_accepts_a_single_json_attachment_under_another_name():
 
 
 # --- issued credentials over HTTP (SQLite and PostgreSQL) ------------------------------------
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 def _award(app, session, world, **row):  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from accounts_helpers import bearer
 from cohort_helpers import csv_bytes, fixture_bytes, make_world
 from sqlalchemy import func, select
@@ -18,28 +17,23 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-def make_cohort(client, world, headers, name="NUMEFA 2025-2026", **extra):
-    response = client.post(f"/api/v1/programmes/{world.programme.id}/cohorts",
+def make_cohort(client, cohort_world, headers, name="NUMEFA 2025-2026", **extra):
+    response = client.post(f"/api/v1/programmes/{cohort_world.programme.id}/cohorts",
                            json={"name": name, **extra}, headers=headers)
     assert response.status_code == 201, response.json
     return response.json
 
 
-def test_cohort_crud(client, world):
-    headers = bearer(world.coordinator)
-    cohort = make_cohort(client, world, headers, start_date="2025-09-01",
+def test_cohort_crud(client, cohort_world):
+    headers = bearer(cohort_world.coordinator)
+    cohort = make_cohort(client, cohort_world, headers, start_date="2025-09-01",
                          end_date="2026-06-30")
     assert cohort["start_date"] == "2025-09-01"
     assert cohort["members"] == {"invited": 0, "active": 0, "withdrawn": 0}
     url = f"/api/v1/cohorts/{cohort['id']}"
     assert client.get(url, headers=headers).json["name"] == "NUMEFA 2025-2026"
 
-    listing = client.get(f"/api/v1/programmes/{world.programme.id}/cohorts", headers=headers)
+    listing = client.get(f"/api/v1/programmes/{cohort_world.programme.id}/cohorts", headers=headers)
     assert listing.json["total"] == 1
     assert listing.json["items"][0]["id"] == cohort["id"]
 
@@ -51,12 +45,12 @@ def test_cohort_crud(client, world):
     assert response.json["errors"] == [{"field": "end_date",
                                         "message": "is before the start date"}]
 
-    duplicate = client.post(f"/api/v1/programmes/{world.programme.id}/cohorts",
+    duplicate = client.post(f"/api/v1/programmes/{cohort_world.programme.id}/cohorts",
                             json={"name": "numefa 2025–2026 (GROUPE A)"}, headers=headers)
     assert duplicate.status_code == 409
-    assert client.post(f"/api/v1/programmes/{world.programme.id}/cohorts",
+    assert client.post(f"/api/v1/programmes/{cohort_world.programme.id}/cohorts",
                        json={"name": "  "}, headers=headers).status_code == 422
-    assert client.post(f"/api/v1/programmes/{world.programme.id}/cohorts",
+    assert client.post(f"/api/v1/programmes/{cohort_world.programme.id}/cohorts",
                        json={"name": "X", "colour": "red"}, headers=headers).status_code == 422
 
     assert client.delete(url, headers=headers).status_code == 204
@@ -64,9 +58,9 @@ def test_cohort_crud(client, world):
     assert count(Cohort) == 0
 
 
-def test_members_add_list_update_remove(client, world):
-    headers = bearer(world.trainer)  # trainers manage cohorts too
-    cohort = make_cohort(client, world, headers)
+def test_members_add_list_update_remove(client, cohort_world):
+    headers = bearer(cohort_world.trainer)  # trainers manage cohorts too
+    cohort = make_cohort(client, cohort_world, headers)
     members_url = f"/api/v1/cohorts/{cohort['id']}/members"
     response = client.post(members_url, headers=headers, json={
         "email": "  Claire.Dubois@Ecole.example ", "given_name": "Claire",
@@ -117,19 +111,19 @@ def test_members_add_list_update_remove(client, world):
         User.email == "claire.dubois@ecole.example")) is not None
 
 
-def test_authorisation(client, world):
-    cohort = make_cohort(client, world, bearer(world.coordinator))
+def test_authorisation(client, cohort_world):
+    cohort = make_cohort(client, cohort_world, bearer(cohort_world.coordinator))
     members_url = f"/api/v1/cohorts/{cohort['id']}/members"
-    coordinator = bearer(world.coordinator)
+    coordinator = bearer(cohort_world.coordinator)
     for i in (1, 2):
         client.post(members_url, headers=coordinator, json={
             "email": f"p{i}@x.example", "given_name": f"P{i}", "family_name": "Z"})
     participant = db.session.scalar(select(User).where(User.email == "p1@x.example"))
 
-    outsider = bearer(world.outsider)
+    outsider = bearer(cohort_world.outsider)
     assert client.get(f"/api/v1/cohorts/{cohort['id']}", headers=outsider).status_code == 404
     assert client.get(members_url, headers=outsider).status_code == 404
-    assert client.post(f"/api/v1/programmes/{world.programme.id}/cohorts", headers=outsider,
+    assert client.post(f"/api/v1/programmes/{cohort_world.programme.id}/cohorts", headers=outsider,
                        json={"name": "X"}).status_code == 404  # cannot even see the programme
 
     other = make_world("nancy")
@@ -156,7 +150,7 @@ def test_authorisation(client, world):
     assert client.delete(f"/api/v1/cohorts/{cohort['id']}", headers=mine).status_code == 403
     assert client.post(f"/api/v1/cohorts/{cohort['id']}/invitations", headers=mine,
                        json={}).status_code == 403
-    listing = client.get(f"/api/v1/programmes/{world.programme.id}/cohorts", headers=mine)
+    listing = client.get(f"/api/v1/programmes/{cohort_world.programme.id}/cohorts", headers=mine)
     assert [c["id"] for c in listing.json["items"]] == [cohort["id"]]
     me = client.get("/api/v1/me/cohorts", headers=mine).json
     assert [(m["cohort_name"], m["programme_title"]) for m in me["items"]] == [
@@ -164,9 +158,9 @@ def test_authorisation(client, world):
     assert client.get(f"/api/v1/cohorts/{cohort['id']}").status_code == 401
 
 
-def test_import_multipart_dry_run_then_real(client, world, shared_dir):
-    headers = bearer(world.coordinator)
-    url = f"/api/v1/programmes/{world.programme.id}/cohorts/import"
+def test_import_multipart_dry_run_then_real(client, cohort_world, shared_dir):
+    headers = bearer(cohort_world.coordinator)
+    url = f"/api/v1/programmes/{cohort_world.programme.id}/cohorts/import"
     data = fixture_bytes(shared_dir)
     response = client.post(url + "?dry_run=true", headers=headers,
                            data={"file": (io.BytesIO(data), "anything.txt")},
@@ -200,10 +194,10 @@ def test_import_multipart_dry_run_then_real(client, world, shared_dir):
     assert response.json["summary"]["unchanged"] == 40
 
 
-def test_import_with_errors_is_a_422_with_every_row_and_writes_nothing(client, world):
-    headers = bearer(world.coordinator)
+def test_import_with_errors_is_a_422_with_every_row_and_writes_nothing(client, cohort_world):
+    headers = bearer(cohort_world.coordinator)
     users = count(User)
-    url = f"/api/v1/programmes/{world.programme.id}/cohorts/import?cohort=C1"
+    url = f"/api/v1/programmes/{cohort_world.programme.id}/cohorts/import?cohort=C1"
     data = csv_bytes("1,Ana,Silva,ana@x.example,,,,,,",
                      "2,<script>alert(1)</script>,Li,bad@,,,,,,",
                      "3,Bo,Li,ANA@X.EXAMPLE,,,,,,")
@@ -226,9 +220,9 @@ def test_import_with_errors_is_a_422_with_every_row_and_writes_nothing(client, w
     assert count(User) == users
 
 
-def test_import_request_checks(client, world, app):
-    headers = bearer(world.coordinator)
-    url = f"/api/v1/programmes/{world.programme.id}/cohorts/import"
+def test_import_request_checks(client, cohort_world, app):
+    headers = bearer(cohort_world.coordinator)
+    url = f"/api/v1/programmes/{cohort_world.programme.id}/cohorts/import"
     response = client.post(url, headers=headers, json={"rows": []})
     assert response.status_code == 415
     response = client.post(url, headers=headers, data={}, content_type="multipart/form-data")
@@ -253,7 +247,7 @@ def test_import_request_checks(client, world, app):
     assert response.json["type"].endswith("/problems/payload-too-large")
 
 
-def test_openapi_documents_the_import_parameters(client, world):
+def test_openapi_documents_the_import_parameters(client, cohort_world):
     document = client.get("/api/v1/openapi.json").json
     operation = document["paths"]["/api/v1/cohorts/{cohort_id}/import"]["post"]
     assert {p["name"] for p in operation["parameters"]} >= {"cohort_id", "dry_run", "invite"}

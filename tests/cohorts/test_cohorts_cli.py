@@ -2,33 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from click.testing import CliRunner
 from cohort_helpers import csv_bytes, fixture_bytes, make_world
-from flask.cli import ScriptInfo
-from sqlalchemy import func, select
+from db_helpers import count_rows as count
 
-from badge_service.cli import main
 from badge_service.cohorts.models import Cohort, CohortMember
-from badge_service.db import db
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def cli(app, monkeypatch):
-    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # Flask sets it; restore it afterwards
-    runner = CliRunner()
-
-    def invoke(*args: str, input: bytes | None = None):
-        db.session.commit()  # end the test's transaction: SQLite would block the command
-        return runner.invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app),
-                             input=input, catch_exceptions=False)
-
-    return invoke
 
 
 def test_import_dry_run_then_real_then_list(cli, shared_dir, tmp_path):

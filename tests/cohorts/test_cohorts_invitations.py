@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from accounts_helpers import BASE, bearer, body_text, link_path, send_mail_to
-from cohort_helpers import fixture_bytes, make_world
+from cohort_helpers import fixture_bytes
 from sqlalchemy import select
 
 from badge_service.accounts.models import User
@@ -19,11 +19,6 @@ def app_config(app_config, smtp_server):
 
 
 
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
 def by_recipient(mailbox) -> dict[str, object]:
     out = {}
     for message in mailbox:
@@ -33,18 +28,18 @@ def by_recipient(mailbox) -> dict[str, object]:
     return out
 
 
-def import_fixture(client, world, shared_dir, *, invite: bool):
+def import_fixture(client, cohort_world, shared_dir, *, invite: bool):
     response = client.post(
-        f"/api/v1/programmes/{world.programme.id}/cohorts/import?invite="
-        f"{'true' if invite else 'false'}", headers=bearer(world.coordinator),
+        f"/api/v1/programmes/{cohort_world.programme.id}/cohorts/import?invite="
+        f"{'true' if invite else 'false'}", headers=bearer(cohort_world.coordinator),
         data=fixture_bytes(shared_dir), content_type="text/csv")
     assert response.status_code == 200, response.json
     return response.json
 
 
-def test_import_with_invite_mails_everyone_in_their_language(client, world, shared_dir,
+def test_import_with_invite_mails_everyone_in_their_language(client, cohort_world, shared_dir,
                                                              mailbox):
-    result = import_fixture(client, world, shared_dir, invite=True)
+    result = import_fixture(client, cohort_world, shared_dir, invite=True)
     assert result["summary"]["invited"] == 40
     messages = by_recipient(mailbox)
     assert len(messages) == 40
@@ -66,8 +61,8 @@ def test_import_with_invite_mails_everyone_in_their_language(client, world, shar
     assert all(m.invited_at is not None for m in db.session.scalars(select(CohortMember)))
 
 
-def test_the_link_logs_the_participant_in_once(client, world, shared_dir, mailbox):
-    import_fixture(client, world, shared_dir, invite=True)
+def test_the_link_logs_the_participant_in_once(client, cohort_world, shared_dir, mailbox):
+    import_fixture(client, cohort_world, shared_dir, invite=True)
     message = by_recipient(mailbox)["helene.dhondt@ps-bxl-canal.example"]
     path = link_path(message)
     assert path.startswith("/invitation/")
@@ -96,9 +91,9 @@ def test_the_link_logs_the_participant_in_once(client, world, shared_dir, mailbo
     assert "already used" in again.get_data(as_text=True)
 
 
-def test_invite_one_and_resend_invalidates_the_old_link(client, world, mailbox):
-    headers = bearer(world.coordinator)
-    cohort = client.post(f"/api/v1/programmes/{world.programme.id}/cohorts",
+def test_invite_one_and_resend_invalidates_the_old_link(client, cohort_world, mailbox):
+    headers = bearer(cohort_world.coordinator)
+    cohort = client.post(f"/api/v1/programmes/{cohort_world.programme.id}/cohorts",
                          json={"name": "CREIA"}, headers=headers).json
     member = client.post(f"/api/v1/cohorts/{cohort['id']}/members", headers=headers, json={
         "email": "sam@x.example", "given_name": "Sam", "family_name": "Lee",
@@ -119,9 +114,9 @@ def test_invite_one_and_resend_invalidates_the_old_link(client, world, mailbox):
     assert client.post(second).status_code == 302
 
 
-def test_invite_all_scopes_and_withdrawn_members(client, world, mailbox):
-    headers = bearer(world.trainer)
-    cohort = client.post(f"/api/v1/programmes/{world.programme.id}/cohorts",
+def test_invite_all_scopes_and_withdrawn_members(client, cohort_world, mailbox):
+    headers = bearer(cohort_world.trainer)
+    cohort = client.post(f"/api/v1/programmes/{cohort_world.programme.id}/cohorts",
                          json={"name": "DU 2025"}, headers=headers).json
     members_url = f"/api/v1/cohorts/{cohort['id']}/members"
     ids = [client.post(members_url, headers=headers, json={
@@ -146,19 +141,19 @@ def test_invite_all_scopes_and_withdrawn_members(client, world, mailbox):
                        json={"scope": "everyone"}).status_code == 422
 
 
-def test_invitations_leave_only_when_the_transaction_commits(app, world, mailbox):
+def test_invitations_leave_only_when_the_transaction_commits(app, cohort_world, mailbox):
     from badge_service.clock import utcnow
     from badge_service.cohorts import service as cohorts
 
-    cohort = cohorts.create_cohort(db.session, world.coordinator, world.programme,
+    cohort = cohorts.create_cohort(db.session, cohort_world.coordinator, cohort_world.programme,
                                    {"name": "C"}, now=utcnow())
-    member = cohorts.add_member(db.session, world.coordinator, cohort, {
+    member = cohorts.add_member(db.session, cohort_world.coordinator, cohort, {
         "email": "ok@x.example", "given_name": "Ok", "family_name": "Z"}, now=utcnow(),
         default_language="fr")
     db.session.commit()
-    cohorts.invite(db.session, world.coordinator, [member], now=utcnow(), base_url=BASE)
+    cohorts.invite(db.session, cohort_world.coordinator, [member], now=utcnow(), base_url=BASE)
     db.session.rollback()
     assert mailbox == []
-    cohorts.invite(db.session, world.coordinator, [member], now=utcnow(), base_url=BASE)
+    cohorts.invite(db.session, cohort_world.coordinator, [member], now=utcnow(), base_url=BASE)
     db.session.commit()
     assert [m["To"].addresses[0].addr_spec for m in mailbox] == ["ok@x.example"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from accounts_helpers import login, make_user
-from cohort_helpers import csv_bytes, fixture_bytes, make_world
+from cohort_helpers import csv_bytes, fixture_bytes
 from sqlalchemy import func, select
 
 from badge_service.clock import utcnow
@@ -22,27 +22,22 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
 def upload(client, url, data: bytes, name: str = "cohort.csv"):
     return client.post(url, data={"file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
 
 
-def test_create_a_cohort_and_add_a_participant_by_hand(client, world):
-    login(client, world.coordinator.email)
-    page = client.get(f"/programmes/{world.programme.id}/cohorts")
+def test_create_a_cohort_and_add_a_participant_by_hand(client, cohort_world):
+    login(client, cohort_world.coordinator.email)
+    page = client.get(f"/programmes/{cohort_world.programme.id}/cohorts")
     assert page.status_code == 200
     assert "No cohort yet" in page.get_data(as_text=True)
-    response = client.post(f"/programmes/{world.programme.id}/cohorts", data={
+    response = client.post(f"/programmes/{cohort_world.programme.id}/cohorts", data={
         "name": "NUMEFA 2025-2026", "start_date": "2025-09-01", "end_date": ""})
     assert response.status_code == 302
     cohort = db.session.scalar(select(Cohort))
     assert response.headers["Location"].endswith(f"/cohorts/{cohort.id}")
-    bad = client.post(f"/programmes/{world.programme.id}/cohorts", data={
+    bad = client.post(f"/programmes/{cohort_world.programme.id}/cohorts", data={
         "name": "X", "start_date": "01/09/2025"})
     assert bad.status_code == 422
     assert "must be a date" in bad.get_data(as_text=True)
@@ -68,14 +63,14 @@ def test_create_a_cohort_and_add_a_participant_by_hand(client, world):
     assert 'value="not an email"' in text  # the form keeps what was typed
 
 
-def test_edit_withdraw_and_remove(client, world):
-    cohort = cohorts.create_cohort(db.session, world.coordinator, world.programme,
+def test_edit_withdraw_and_remove(client, cohort_world):
+    cohort = cohorts.create_cohort(db.session, cohort_world.coordinator, cohort_world.programme,
                                    {"name": "C1"}, now=utcnow())
-    member = cohorts.add_member(db.session, world.coordinator, cohort, {
+    member = cohorts.add_member(db.session, cohort_world.coordinator, cohort, {
         "email": "a@x.example", "given_name": "Ann", "family_name": "Lee"}, now=utcnow(),
         default_language="fr")
     db.session.commit()
-    login(client, world.trainer.email)
+    login(client, cohort_world.trainer.email)
     url = f"/cohorts/{cohort.id}/members/{member.id}/edit"
     assert "Ann" in client.get(url).get_data(as_text=True)
     response = client.post(url, data={"given_name": "Anne", "family_name": "Lee",
@@ -96,9 +91,9 @@ def test_edit_withdraw_and_remove(client, world):
     assert count(Cohort) == 0
 
 
-def test_import_preview_then_confirm(client, world, shared_dir):
-    login(client, world.coordinator.email)
-    url = f"/programmes/{world.programme.id}/cohorts/import"
+def test_import_preview_then_confirm(client, cohort_world, shared_dir):
+    login(client, cohort_world.coordinator.email)
+    url = f"/programmes/{cohort_world.programme.id}/cohorts/import"
     assert "courriel" in client.get(url).get_data(as_text=True)
     preview = upload(client, url, fixture_bytes(shared_dir))
     assert preview.status_code == 200
@@ -129,13 +124,14 @@ def test_import_preview_then_confirm(client, world, shared_dir):
     assert html.count("already in cohort, unchanged") == 40
 
 
-def test_import_preview_with_errors_has_no_confirm_and_shows_everything_escaped(client, world):
-    login(client, world.coordinator.email)
+def test_import_preview_with_errors_has_no_confirm_and_shows_everything_escaped(client,
+                                                                                cohort_world):
+    login(client, cohort_world.coordinator.email)
     data = csv_bytes("1,<b>bold</b>,Li,li@x.example,,,,,C1,",
                      "2,Ann,\u202eevil,ann@x.example,,,,,C1,",
                      "3,Bo,Li,LI@x.example,,,,,C1,",
                      "4,Zed,Z,z@x.example,,,,,C1,xx-klingon")
-    response = upload(client, f"/programmes/{world.programme.id}/cohorts/import", data)
+    response = upload(client, f"/programmes/{cohort_world.programme.id}/cohorts/import", data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Confirm the import" not in html
@@ -149,9 +145,9 @@ def test_import_preview_with_errors_has_no_confirm_and_shows_everything_escaped(
     assert "2 errors" in html
 
 
-def test_import_file_problems_are_shown_on_the_form(client, world):
-    login(client, world.coordinator.email)
-    url = f"/programmes/{world.programme.id}/cohorts/import"
+def test_import_file_problems_are_shown_on_the_form(client, cohort_world):
+    login(client, cohort_world.coordinator.email)
+    url = f"/programmes/{cohort_world.programme.id}/cohorts/import"
     response = upload(client, url, "email,given_name,family_name\nå@x,Å,B\n".encode("cp1252"))
     assert response.status_code == 422
     assert "not UTF-8: invalid byte 0xE5 on line 2" in response.get_data(as_text=True)
@@ -162,33 +158,33 @@ def test_import_file_problems_are_shown_on_the_form(client, world):
     assert response.status_code == 422
 
 
-def test_pending_imports_belong_to_their_uploader(client, world, shared_dir):
-    login(client, world.coordinator.email)
-    upload(client, f"/programmes/{world.programme.id}/cohorts/import",
+def test_pending_imports_belong_to_their_uploader(client, cohort_world, shared_dir):
+    login(client, cohort_world.coordinator.email)
+    upload(client, f"/programmes/{cohort_world.programme.id}/cohorts/import",
            fixture_bytes(shared_dir))
     pending = db.session.scalar(select(PendingImport))
     client.post("/logout")
-    login(client, world.trainer.email)
+    login(client, cohort_world.trainer.email)
     assert client.post(f"/imports/{pending.id}/confirm",
                        data={"sha256": pending.sha256}).status_code == 404
     client.post("/logout")
-    login(client, world.coordinator.email)
+    login(client, cohort_world.coordinator.email)
     assert client.post(f"/imports/{pending.id}/cancel").status_code == 302
     assert count(PendingImport) == 0
     assert count(CohortMember) == 0
 
 
-def test_invite_buttons_write_to_the_outbox_without_smtp(client, world, app):
-    cohort = cohorts.create_cohort(db.session, world.coordinator, world.programme,
+def test_invite_buttons_write_to_the_outbox_without_smtp(client, cohort_world, app):
+    cohort = cohorts.create_cohort(db.session, cohort_world.coordinator, cohort_world.programme,
                                    {"name": "C1"}, now=utcnow())
-    member = cohorts.add_member(db.session, world.coordinator, cohort, {
+    member = cohorts.add_member(db.session, cohort_world.coordinator, cohort, {
         "email": "a@x.example", "given_name": "Ann", "family_name": "Lee"}, now=utcnow(),
         default_language="fr")
-    cohorts.add_member(db.session, world.coordinator, cohort, {
+    cohorts.add_member(db.session, cohort_world.coordinator, cohort, {
         "email": "b@x.example", "given_name": "Bob", "family_name": "Lee"}, now=utcnow(),
         default_language="fr")
     db.session.commit()
-    login(client, world.coordinator.email)
+    login(client, cohort_world.coordinator.email)
     outbox = Path(app.config["OUTBOX_DIR"])
     response = client.post(f"/cohorts/{cohort.id}/members/{member.id}/invite",
                            follow_redirects=True)
@@ -203,11 +199,11 @@ def test_invite_buttons_write_to_the_outbox_without_smtp(client, world, app):
     assert "Nobody to invite." in response.get_data(as_text=True)
 
 
-def test_who_sees_what(client, world):
-    cohort = cohorts.create_cohort(db.session, world.coordinator, world.programme,
+def test_who_sees_what(client, cohort_world):
+    cohort = cohorts.create_cohort(db.session, cohort_world.coordinator, cohort_world.programme,
                                    {"name": "C1"}, now=utcnow())
     for name in ("ann", "bob"):
-        cohorts.add_member(db.session, world.coordinator, cohort, {
+        cohorts.add_member(db.session, cohort_world.coordinator, cohort, {
             "email": f"{name}@x.example", "given_name": name.title(), "family_name": "Lee"},
             now=utcnow(), default_language="fr")
     make_user("ann@x.example.org")  # unrelated
@@ -217,10 +213,10 @@ def test_who_sees_what(client, world):
     accounts.set_password(db.session, ann, "a long enough password")
     db.session.commit()
 
-    login(client, world.outsider.email)
+    login(client, cohort_world.outsider.email)
     assert client.get(f"/cohorts/{cohort.id}").status_code == 404
-    assert client.get(f"/programmes/{world.programme.id}/cohorts").status_code == 404
-    assert client.post(f"/programmes/{world.programme.id}/cohorts",
+    assert client.get(f"/programmes/{cohort_world.programme.id}/cohorts").status_code == 404
+    assert client.post(f"/programmes/{cohort_world.programme.id}/cohorts",
                        data={"name": "X"}).status_code == 404
     assert client.get(f"/cohorts/{cohort.id}/import").status_code == 404
     client.post("/logout")
@@ -235,13 +231,13 @@ def test_who_sees_what(client, world):
     assert "/remove" not in html
     assert client.get(f"/cohorts/{cohort.id}/members/new").status_code == 403
     assert client.post(f"/cohorts/{cohort.id}/invite").status_code == 403
-    assert client.get(f"/programmes/{world.programme.id}/cohorts/import").status_code == 403
+    assert client.get(f"/programmes/{cohort_world.programme.id}/cohorts/import").status_code == 403
     assert "C1" in client.get("/my/cohorts").get_data(as_text=True)
     assert "C1" in client.get("/cohorts").get_data(as_text=True)
     client.post("/logout")
 
     assert client.get(f"/cohorts/{cohort.id}").status_code == 302  # to the login page
-    login(client, world.coordinator.email)
+    login(client, cohort_world.coordinator.email)
     html = client.get("/cohorts").get_data(as_text=True)
     assert "Certificat NUMEFA" in html
     assert "C1" in html
@@ -252,35 +248,36 @@ def csrf_on(app_config):
     app_config["WTF_CSRF_ENABLED"] = True
 
 
-def test_forms_need_the_csrf_token(csrf_on, client, world):
+def test_forms_need_the_csrf_token(csrf_on, client, cohort_world):
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     from accounts_helpers import PASSWORD
 
-    assert client.post("/login", data={"email": world.coordinator.email, "password": PASSWORD,
+    assert client.post("/login", data={"email": cohort_world.coordinator.email,
+                                       "password": PASSWORD,
                                        "csrf_token": token}).status_code == 302
-    url = f"/programmes/{world.programme.id}/cohorts"
+    url = f"/programmes/{cohort_world.programme.id}/cohorts"
     assert client.post(url, data={"name": "No token"}).status_code == 400
     html = client.get(url).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     assert client.post(url, data={"name": "With token", "csrf_token": token}).status_code == 302
-    assert client.post(f"/programmes/{world.programme.id}/cohorts/import",
+    assert client.post(f"/programmes/{cohort_world.programme.id}/cohorts/import",
                        data={"file": (io.BytesIO(b"x"), "x.csv")},
                        content_type="multipart/form-data").status_code == 400
 
 
-def test_export_is_spreadsheet_safe_and_re_imports(client, world):
-    cohort = cohorts.create_cohort(db.session, world.coordinator, world.programme,
+def test_export_is_spreadsheet_safe_and_re_imports(client, cohort_world):
+    cohort = cohorts.create_cohort(db.session, cohort_world.coordinator, cohort_world.programme,
                                    {"name": "C1"}, now=utcnow())
-    cohorts.add_member(db.session, world.coordinator, cohort, {
+    cohorts.add_member(db.session, cohort_world.coordinator, cohort, {
         "email": "a@x.example", "given_name": "=HYPERLINK(\"http://evil\")",
         "family_name": "Lee", "participant_code": "X1", "country": "BE"}, now=utcnow(),
         default_language="fr")
-    cohorts.add_member(db.session, world.coordinator, cohort, {
+    cohorts.add_member(db.session, cohort_world.coordinator, cohort, {
         "email": "b@x.example", "given_name": "Hélène", "family_name": "D'Hondt"},
         now=utcnow(), default_language="nl")
     db.session.commit()
-    login(client, world.coordinator.email)
+    login(client, cohort_world.coordinator.email)
     response = client.get(f"/cohorts/{cohort.id}/members.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -288,10 +285,10 @@ def test_export_is_spreadsheet_safe_and_re_imports(client, world):
     assert data.startswith(b"\xef\xbb\xbf")
     assert b"'=HYPERLINK" in data
     assert b",=HYPERLINK" not in data
-    plan = cohorts.plan_import(db.session, world.coordinator, world.programme, data,
+    plan = cohorts.plan_import(db.session, cohort_world.coordinator, cohort_world.programme, data,
                                cohort=cohort, default_language="fr")
     assert [(r.email, r.action) for r in plan.rows] == [
         ("b@x.example", "unchanged"), ("a@x.example", "update")]  # the apostrophe is kept
     client.post("/logout")
-    login(client, world.outsider.email)
+    login(client, cohort_world.outsider.email)
     assert client.get(f"/cohorts/{cohort.id}/members.csv").status_code == 404

@@ -33,7 +33,7 @@ def _module_cycles(package_names: tuple[str, ...]) -> list[list[str]]:
     """Strongly connected groups of modules (Tarjan) in the import graph grimp builds."""
     import grimp
 
-    graph = grimp.build_graph(*package_names)
+    graph = grimp.build_graph(*package_names, cache_dir=None)
     modules = sorted(graph.modules)
     index: dict[str, int] = {}
     low: dict[str, int] = {}

@@ -229,7 +229,7 @@ def test_api_is_exempt_from_csrf_and_refuses_cookies(csrf_config, app, client, s
 
 
 @pytest.fixture
-def world(app):
+def authz_world(app):
     """Two organisations with one coordinator each, an administrator and a plain user."""
     admin = make_user("admin@example.org", admin=True)
     alice = make_user("alice@example.org", name="Alice (coordinator A)")
@@ -241,9 +241,9 @@ def world(app):
             "b": org_b}
 
 
-def test_coordinator_cannot_edit_another_organisation(world, app, client):
-    a, b = world["a"], world["b"]
-    headers = bearer(world["alice"])
+def test_coordinator_cannot_edit_another_organisation(authz_world, app, client):
+    a, b = authz_world["a"], authz_world["b"]
+    headers = bearer(authz_world["alice"])
     assert client.patch(f"/api/v1/organisations/{a.id}", json={"name": "A renamed"},
                         headers=headers).status_code == 200
     refused = client.patch(f"/api/v1/organisations/{b.id}", json={"name": "Hijacked"},
@@ -251,9 +251,9 @@ def test_coordinator_cannot_edit_another_organisation(world, app, client):
     assert refused.status_code == 403
     assert refused.json["type"].endswith("/problems/forbidden")
     for path, body in [(f"/api/v1/organisations/{b.id}/coordinators",
-                        {"user_id": str(world["alice"].id)})]:
+                        {"user_id": str(authz_world["alice"].id)})]:
         assert client.post(path, json=body, headers=headers).status_code == 403
-    assert client.delete(f"/api/v1/organisations/{b.id}/coordinators/{world['bruno'].id}",
+    assert client.delete(f"/api/v1/organisations/{b.id}/coordinators/{authz_world['bruno'].id}",
                          headers=headers).status_code == 403
 
     login(client, "alice@example.org")
@@ -263,15 +263,15 @@ def test_coordinator_cannot_edit_another_organisation(world, app, client):
                        ).status_code == 403
     assert client.post(f"/organisations/{b.id}/coordinators",
                        data={"email": "alice@example.org"}).status_code == 403
-    assert client.post(f"/organisations/{b.id}/coordinators/{world['bruno'].id}/remove"
+    assert client.post(f"/organisations/{b.id}/coordinators/{authz_world['bruno'].id}/remove"
                        ).status_code == 403
     page = client.get(f"/organisations/{b.id}").get_data(as_text=True)
     assert "/edit" not in page  # no edit button where it would not work
     assert client.get(f"/api/v1/organisations/{b.id}", headers=headers).json["name"] == "Org-B"
 
 
-def test_only_administrators_create_users_and_organisations(world, app, client):
-    headers = bearer(world["alice"])
+def test_only_administrators_create_users_and_organisations(authz_world, app, client):
+    headers = bearer(authz_world["alice"])
     assert client.post("/api/v1/users", json={"email": "new@example.org"},
                        headers=headers).status_code == 403
     assert client.get("/api/v1/users", headers=headers).status_code == 403
@@ -283,14 +283,14 @@ def test_only_administrators_create_users_and_organisations(world, app, client):
     assert client.get("/organisations/new").status_code == 403
     assert client.post("/organisations/new", data={"slug": "org-c", "name": "C"}
                        ).status_code == 403
-    assert client.post(f"/users/{world['paul'].id}/active", data={"active": "0"}
+    assert client.post(f"/users/{authz_world['paul'].id}/active", data={"active": "0"}
                        ).status_code == 403
     assert accounts.find_user_by_email(app.extensions["sqlalchemy"].session,
                                        "new@example.org") is None
 
 
-def test_users_cannot_read_or_change_other_users(world, client):
-    paul, alice = world["paul"], world["alice"]
+def test_users_cannot_read_or_change_other_users(authz_world, client):
+    paul, alice = authz_world["paul"], authz_world["alice"]
     headers = bearer(paul)
     assert client.get(f"/api/v1/users/{paul.id}", headers=headers).status_code == 200
     assert client.get(f"/api/v1/users/{alice.id}", headers=headers).status_code == 403
@@ -306,12 +306,12 @@ def test_users_cannot_read_or_change_other_users(world, client):
     assert mine.json["display_name"] == "Paul D."
 
 
-def test_users_cannot_see_or_revoke_other_users_tokens(world, app, client, session):
-    alice_token = accounts.create_api_token(session, world["alice"], "alice's script",
+def test_users_cannot_see_or_revoke_other_users_tokens(authz_world, app, client, session):
+    alice_token = accounts.create_api_token(session, authz_world["alice"], "alice's script",
                                             now=utcnow())
     session.commit()
     alice_headers = {"Authorization": f"Bearer {alice_token.secret}"}
-    paul_headers = bearer(world["paul"], "paul's script")
+    paul_headers = bearer(authz_world["paul"], "paul's script")
 
     listed = client.get("/api/v1/tokens", headers=paul_headers).json["items"]
     assert [t["name"] for t in listed] == ["paul's script"]
@@ -325,17 +325,17 @@ def test_users_cannot_see_or_revoke_other_users_tokens(world, app, client, sessi
     assert client.get("/api/v1/me", headers=alice_headers).status_code == 200  # still valid
 
 
-def test_administrator_can_do_everything_here(world, client):
-    headers = bearer(world["admin"])
-    b = world["b"]
+def test_administrator_can_do_everything_here(authz_world, client):
+    headers = bearer(authz_world["admin"])
+    b = authz_world["b"]
     assert client.patch(f"/api/v1/organisations/{b.id}", json={"url": "https://b.example"},
                         headers=headers).status_code == 200
-    assert client.get(f"/api/v1/users/{world['paul'].id}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/users/{authz_world['paul'].id}", headers=headers).status_code == 200
     assert client.get("/api/v1/users", headers=headers).json["total"] == 4
 
 
-def test_an_administrator_cannot_lock_themselves_out(world, client):
-    admin = world["admin"]
+def test_an_administrator_cannot_lock_themselves_out(authz_world, client):
+    admin = authz_world["admin"]
     headers = bearer(admin)
     for body in ({"is_active": False}, {"is_administrator": False}):
         response = client.patch(f"/api/v1/users/{admin.id}", json=body, headers=headers)

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 
 import pytest
 from accounts_helpers import bearer
-from issuing_helpers import build_world
 from vcapi_helpers import VC_V2, api_verify, badge, errors_of, issue
 
 from badge_service.adapters.keyring import current_keyring
@@ -190,11 +189,6 @@ def test_verify_refuses_a_signed_credential_with_a_bad_related_resource(key, rel
 
 
 # --- at issue (VC-API) and through the service's verification -------------------------------
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 def test_issue_refuses_a_bad_related_resource_before_signing(app, client, world, caplog):

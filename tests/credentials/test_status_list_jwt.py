@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from issuing_helpers import build_world, issuing_context
+from issuing_helpers import issuing_context
 from openbadgeslib_helpers import import_ldp
 
 from badge_service.awards.service import issuing
@@ -26,11 +26,6 @@ def awarded(app, session, world):
                            issuing=issuing_context(app))
     session.commit()
     return result.outcomes[0].credential
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 def _path(credential) -> str:

@@ -9,9 +9,8 @@ from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from accounts_helpers import login
-from issuing_helpers import NOW, build_world, issuing_context
+from issuing_helpers import NOW, issuing_context
 from programmes_helpers import achievement_data, item, make_framework
 from sqlalchemy import select
 
@@ -45,11 +44,6 @@ class Page(HTMLParser):
             self.links.append(attributes["href"])
         if attributes.get("data-status"):
             self.status = attributes["data-status"]
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 def award(app, session, world, achievement=None, person=None, **row):  # type: ignore[no-untyped-def]

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from accounts_helpers import bearer, login
 from factories import tiny_png
-from issuing_helpers import NOW, build_world, issuing_context
+from issuing_helpers import NOW, issuing_context
 from sqlalchemy import select
 
 from badge_service.accounts.models import User
@@ -25,11 +24,6 @@ from credentials.verify import verify
 BASE = "https://badges.example.org"
 SVG_PICTURE = (b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64">'
                b'<circle cx="32" cy="32" r="30" fill="#0b5cad"/></svg>')
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 def award(app, session, world, achievement=None, person=None):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ import html as html_lib
 
 import pytest
 from certificates_helpers import squeezed, text_of
-from issuing_helpers import NOW, build_world, issuing_context, no_network
+from issuing_helpers import NOW, issuing_context, no_network
 from programmes_helpers import achievement_data, item, make_framework
 
 from badge_service.achievements import service as achievements
@@ -49,9 +49,10 @@ EDITED = ["Ressources renommées", "Renamed resources", "Critères réécrits ap
 
 
 @pytest.fixture
-def world(app, session):
-    no_network(app)  # our documents are served locally
-    return build_world(app, session)
+def world(app, world):
+    """The shared world, with no network: our documents are served locally."""
+    no_network(app)
+    return world
 
 
 @pytest.fixture

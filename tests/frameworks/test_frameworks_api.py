@@ -20,15 +20,14 @@ def fixtures(shared_dir) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def tokens(session):
+def tokens(session, auth_headers):
     admin = accounts.create_user(session, email="admin@example.org", now=NOW,
                                  is_administrator=True)
     lille = organisations.create(session, admin, {"slug": "ulille", "name": "Lille"}, now=NOW)
     coordinator = accounts.create_user(session, email="coord@example.org", now=NOW)
     accounts.grant_coordinator(session, coordinator, lille)
     reader = accounts.create_user(session, email="reader@example.org", now=NOW)
-    out = {name: {"Authorization": "Bearer "
-                  + accounts.create_api_token(session, user, "t", now=NOW).secret}
+    out = {name: auth_headers(user, name="t")
            for name, user in (("admin", admin), ("coordinator", coordinator),
                               ("reader", reader))}
     out["lille"] = str(lille.id)

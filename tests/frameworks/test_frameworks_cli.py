@@ -4,34 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from accounts_helpers import make_org
-from click.testing import CliRunner
-from flask.cli import ScriptInfo
-from sqlalchemy import func, select
+from db_helpers import count_rows as count
+from sqlalchemy import select
 
-from badge_service.cli import main
 from badge_service.db import db
 from badge_service.formats import case
 from badge_service.frameworks.models import Framework, FrameworkVersion
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def cli(app, monkeypatch):
-    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # Flask sets it; restore it afterwards
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        db.session.commit()  # end the test's transaction: SQLite would block the command
-        return runner.invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app),
-                             catch_exceptions=False)
-
-    return invoke
 
 
 def test_import_list_export(cli, shared_dir, tmp_path):

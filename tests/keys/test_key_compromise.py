@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
-from issuing_helpers import NOW, NoNetwork, build_world, issuing_context, no_network
+from issuing_helpers import NOW, NoNetwork, issuing_context, no_network
 
 from badge_service.adapters.keyring import current_keyring
 from badge_service.awards.service import issuing
@@ -34,11 +34,6 @@ from credentials.verify import verify
 
 BASE = "https://badges.example.org"
 SINCE = NOW + timedelta(days=5)
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 @pytest.fixture

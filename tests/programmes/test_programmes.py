@@ -15,6 +15,7 @@ from programmes_helpers import (
     people,
 )
 
+from badge_service import policy
 from badge_service.clock import utcnow
 from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.db import db
@@ -83,7 +84,7 @@ def test_trainers_read_but_do_not_manage(app, session):
     assert [u.email for u in programmes.trainers(session, programme)] == ["trainer@example.org"]
 
     assert programmes.can_read(session, p.trainer, programme)
-    assert not programmes.can_manage(session, p.trainer, programme)
+    assert not policy.may_coordinate_programme(session, p.trainer, programme)
     with pytest.raises(Forbidden):
         programmes.update(session, p.trainer, programme, {"slug": "x"}, now=utcnow())
     with pytest.raises(Forbidden):
@@ -120,7 +121,7 @@ def test_participants_read_their_own_programmes(app, session):
     session.commit()
     assert [x.slug for x in session.scalars(programmes.visible_to(p.outsider))] == ["numefa"]
     assert programmes.can_read(session, p.outsider, mine)
-    assert not programmes.can_manage(session, p.outsider, mine)
+    assert not policy.may_coordinate_programme(session, p.outsider, mine)
 
 
 def test_register_reader_grants_read_access(app, session):

@@ -22,6 +22,7 @@ from db_helpers import empty_database
 from programmes_helpers import make_programme, people
 from sqlalchemy import func, select
 
+from badge_service import policy
 from badge_service.accounts.models import EmailToken, User
 from badge_service.accounts.service import passwords as security
 from badge_service.accounts.service import users as accounts
@@ -39,7 +40,7 @@ def app_config(app_config, smtp_server):
 
 
 @pytest.fixture
-def world(app):
+def trainer_world(app):
     p = people()
     programme = make_programme(p.coordinator, p.organisation)
     return p, programme
@@ -58,9 +59,9 @@ def find(email: str) -> User | None:
 # --- pages -----------------------------------------------------------------------------------
 
 
-def test_page_creates_the_account_and_the_french_link_sets_the_password(app, client, world,
+def test_page_creates_the_account_and_the_french_link_sets_the_password(app, client, trainer_world,
                                                                         mailbox):
-    _, programme = world
+    _, programme = trainer_world
     login(client, "coord@example.org")
     response = client.post(f"/programmes/{programme.id}/trainers", data={
         "email": " Nadia.Formatrice@Example.org ", "display_name": "Nadia Formatrice",
@@ -73,7 +74,7 @@ def test_page_creates_the_account_and_the_french_link_sets_the_password(app, cli
     assert nadia is not None
     assert nadia.password_hash is None
     assert (nadia.display_name, nadia.preferred_language) == ("Nadia Formatrice", "fr")
-    assert programmes.is_trainer(db.session, nadia, programme)
+    assert policy.is_trainer(db.session, nadia, programme)
 
     [message] = mailbox
     assert message["To"].addresses[0].addr_spec == "nadia.formatrice@example.org"
@@ -116,8 +117,8 @@ def test_page_creates_the_account_and_the_french_link_sets_the_password(app, cli
     assert len(mailbox) == 1
 
 
-def test_page_existing_account_is_just_granted(app, client, world, mailbox):
-    _, programme = world
+def test_page_existing_account_is_just_granted(app, client, trainer_world, mailbox):
+    _, programme = trainer_world
     login(client, "coord@example.org")
     response = client.post(f"/programmes/{programme.id}/trainers", data={
         "email": "TRAINER@example.org", "display_name": "Someone Else",
@@ -125,7 +126,7 @@ def test_page_existing_account_is_just_granted(app, client, world, mailbox):
     assert "Théo Formateur is now a trainer of this programme." in response.get_data(
         as_text=True)
     trainer = find("trainer@example.org")
-    assert programmes.is_trainer(db.session, trainer, programme)
+    assert policy.is_trainer(db.session, trainer, programme)
     # A coordinator does not rename or re-configure somebody's account.
     assert (trainer.display_name, trainer.preferred_language) == ("Théo Formateur", "fr")
     again = client.post(f"/programmes/{programme.id}/trainers",
@@ -134,8 +135,8 @@ def test_page_existing_account_is_just_granted(app, client, world, mailbox):
     assert mailbox == []
 
 
-def test_page_bad_email_is_422_and_keeps_the_form(app, client, world, mailbox):
-    _, programme = world
+def test_page_bad_email_is_422_and_keeps_the_form(app, client, trainer_world, mailbox):
+    _, programme = trainer_world
     before = user_count()
     login(client, "coord@example.org")
     response = client.post(f"/programmes/{programme.id}/trainers", data={
@@ -154,12 +155,12 @@ def test_page_bad_email_is_422_and_keeps_the_form(app, client, world, mailbox):
     assert mailbox == []
 
 
-def test_page_coordinator_of_another_organisation_is_refused(app, client, world, mailbox):
+def test_page_coordinator_of_another_organisation_is_refused(app, client, trainer_world, mailbox):
     """Refused with 403 once they can see the programme (here: they train in it); without
     any link to it, the programme is "not found", as on every programme route, so its id
     reveals nothing. Either way nothing is created or sent, and their input is not even
     validated."""
-    p, programme = world
+    p, programme = trainer_world
     other = make_user("other-coord@example.org")
     make_org("drane-bis", coordinators=(other,))
     before = user_count()
@@ -178,8 +179,8 @@ def test_page_coordinator_of_another_organisation_is_refused(app, client, world,
     assert mailbox == []
 
 
-def test_expired_or_unknown_links_are_refused(app, client, world, mailbox):
-    p, programme = world
+def test_expired_or_unknown_links_are_refused(app, client, trainer_world, mailbox):
+    p, programme = trainer_world
     long_ago = utcnow() - programmes.TRAINER_INVITATION_LIFETIME - timedelta(minutes=1)
     with app.test_request_context():
         from badge_service.programmes.views import trainer_invitation_link
@@ -209,8 +210,8 @@ def test_expired_or_unknown_links_are_refused(app, client, world, mailbox):
 # --- API -------------------------------------------------------------------------------------
 
 
-def test_api_creates_the_account_and_invites_in_english(app, client, world, mailbox):
-    p, programme = world
+def test_api_creates_the_account_and_invites_in_english(app, client, trainer_world, mailbox):
+    p, programme = trainer_world
     url = f"/api/v1/programmes/{programme.id}/trainers"
     response = client.post(url, json={"email": "Ann.Trainer@example.org",
                                       "preferred_language": "en"},
@@ -270,19 +271,19 @@ def test_api_default_language_is_the_services(app_config, smtp_server):
             empty_database()
 
 
-def test_api_existing_account_is_just_granted(app, client, world, mailbox):
-    p, programme = world
+def test_api_existing_account_is_just_granted(app, client, trainer_world, mailbox):
+    p, programme = trainer_world
     response = client.post(f"/api/v1/programmes/{programme.id}/trainers",
                            json={"email": "trainer@example.org", "display_name": "X"},
                            headers=bearer(p.coordinator))
     assert response.status_code == 204
-    assert programmes.is_trainer(db.session, find("trainer@example.org"), programme)
+    assert policy.is_trainer(db.session, find("trainer@example.org"), programme)
     assert find("trainer@example.org").display_name == "Théo Formateur"
     assert mailbox == []
 
 
-def test_api_bad_input_is_422_with_the_field(app, client, world, mailbox):
-    p, programme = world
+def test_api_bad_input_is_422_with_the_field(app, client, trainer_world, mailbox):
+    p, programme = trainer_world
     url = f"/api/v1/programmes/{programme.id}/trainers"
     headers = bearer(p.coordinator)
     before = user_count()
@@ -307,8 +308,8 @@ def test_api_bad_input_is_422_with_the_field(app, client, world, mailbox):
     assert mailbox == []
 
 
-def test_api_coordinator_of_another_organisation_gets_403(app, client, world, mailbox):
-    p, programme = world
+def test_api_coordinator_of_another_organisation_gets_403(app, client, trainer_world, mailbox):
+    p, programme = trainer_world
     other = make_user("other-coord@example.org")
     make_org("drane-bis", coordinators=(other,))
     url = f"/api/v1/programmes/{programme.id}/trainers"
@@ -351,8 +352,8 @@ def test_api_operation_is_described(app, client):
 # --- the service -----------------------------------------------------------------------------
 
 
-def test_the_invitation_leaves_only_after_commit(app, world, mailbox):
-    p, programme = world
+def test_the_invitation_leaves_only_after_commit(app, trainer_world, mailbox):
+    p, programme = trainer_world
 
     def assign(email: str) -> None:
         with app.test_request_context():
@@ -379,9 +380,9 @@ def test_the_invitation_leaves_only_after_commit(app, world, mailbox):
     assert stored.token_hash == security.token_digest(sent) != sent  # only the digest kept
 
 
-def test_a_new_account_has_no_password_until_the_trainer_chooses_one(app, client, world,
+def test_a_new_account_has_no_password_until_the_trainer_chooses_one(app, client, trainer_world,
                                                                        mailbox):
-    p, programme = world
+    p, programme = trainer_world
     client.post(f"/api/v1/programmes/{programme.id}/trainers",
                 json={"email": "nadia@example.org"}, headers=bearer(p.coordinator))
     refused = app.test_client().post("/login", data={"email": "nadia@example.org",

@@ -15,25 +15,19 @@ from datetime import timedelta
 
 import pytest
 from accounts_helpers import bearer
-from issuing_helpers import NOW, build_world, issuing_context
+from issuing_helpers import NOW, issuing_context
 from vcapi_helpers import VC_V2, badge, errors_of, issue
 
-from badge_service import create_app
+from badge_service import create_app, policy
 from badge_service.adapters.keyring import current_keyring
 from badge_service.awards.service import issuing
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.organisations.models import Organisation
 from badge_service.programmes.models import Programme, ProgrammeRole
-from badge_service.vcapi import service as vcapi_service
 from credentials import data_integrity
 from credentials.did import DID_CONTEXTS
 from credentials.keys import KeyPair
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 @pytest.fixture
@@ -78,7 +72,7 @@ def test_issue_needs_a_token_of_someone_who_may_issue_for_that_organisation(
     assert participant.status_code == 403
     # A trainer of one organisation cannot sign for another.
     others = [o for o in session.query(Organisation)
-              if not vcapi_service.may_issue_for(session, world.trainer, o)]
+              if not policy.may_issue_for(session, world.trainer, o)]
     assert others, "the demo has organisations the trainer has no role in"
     other = others[0]
     assert not session.query(ProgrammeRole).join(Programme).filter(

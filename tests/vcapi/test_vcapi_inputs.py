@@ -13,18 +13,13 @@ import json
 
 import pytest
 from accounts_helpers import bearer
-from issuing_helpers import build_world, issuing_context
+from issuing_helpers import issuing_context
 from vcapi_helpers import VC_V2, badge, errors_of, issue
 
 from badge_service.adapters.keyring import current_keyring
 from badge_service.awards.service import issuing
 
 BAD_PROOFS = [None, 5, "z3FXQ", [], [None], [{"type": "DataIntegrityProof"}, 1], True]
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 @pytest.fixture

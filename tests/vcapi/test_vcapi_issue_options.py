@@ -11,7 +11,6 @@ import copy
 
 import pytest
 from accounts_helpers import bearer
-from issuing_helpers import build_world
 from vcapi_helpers import DI_V2, VC_V1, api_verify, badge, errors_of, issue, proofs_of
 
 from badge_service.adapters.keyring import current_keyring
@@ -20,11 +19,6 @@ from credentials.did import Resolver
 from credentials.verify import verify
 
 SUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022")
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 @pytest.fixture

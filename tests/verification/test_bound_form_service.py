@@ -12,27 +12,14 @@ import copy
 import io
 import json
 
-import pytest
-
-# tests/awards is no package of its own: reached from tests/ (on sys.path for its conftest).
-from awards.test_e2e_award_verify import Served, award, fetch_credential, set_status
-from awards_helpers import build_world, trainer_headers
+from awards_helpers import trainer_headers
 from click.testing import CliRunner
+from e2e_helpers import award, fetch_credential, set_status
 
 from badge_service.cli import main
 from credentials.jsonld import canonicalize
 
 CRED = "https://www.w3.org/2018/credentials#"
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
-
-
-@pytest.fixture
-def served(client) -> Served:
-    return Served(client)
 
 
 def _rewrite(document: dict) -> dict:

@@ -13,8 +13,8 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
-from issuing_helpers import NOW, NoNetwork, build_world, issuing_context, no_network
-from test_verification_support import tiny_png
+from issuing_helpers import NOW, NoNetwork, issuing_context, no_network
+from verification_helpers import tiny_png
 
 from badge_service.adapters.keyring import current_keyring
 from badge_service.awards.service import issuing
@@ -22,11 +22,6 @@ from badge_service.verification.service import MAX_FILES, MAX_URLS
 from credentials import baking
 
 BASE = "https://badges.example.org"
-
-
-@pytest.fixture
-def world(app, session):
-    return build_world(app, session)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from test_verification_support import (
+from verification_helpers import (
     HOLDER_EMAIL,
     NOW,
     TINY_SVG,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from badge_service.accounts.models import User
 from badge_service.accounts.service.users import (
-    LANGUAGES,
     PURPOSE_LOGIN_LINK,
     PURPOSE_PASSWORD_RESET,
 )
+from badge_service.locale import choose_language
 
 _COMMON = {
     "fr": {
@@ -46,7 +46,7 @@ LINK_TEXTS = {
 
 def link_message(user: User, purpose: str, link: str, minutes: int) -> tuple[str, str, str]:
     """``(language, subject, body)`` of the message carrying ``link`` to ``user``."""
-    language = user.preferred_language if user.preferred_language in LANGUAGES else "en"
+    language = choose_language(preferred=user.preferred_language, fallback="en")
     common, texts = _COMMON[language], LINK_TEXTS[purpose][language]
     # Without a name given, the display name is the address: "Hello a@b.org," reads badly.
     named = user.display_name and user.display_name != user.email

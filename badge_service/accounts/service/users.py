@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import EmailToken, User
 from badge_service.accounts.service import passwords as security
 from badge_service.accounts.service.login_throttle import (
@@ -31,13 +32,9 @@ from badge_service.accounts.service.login_throttle import (
 )
 from badge_service.accounts.service.roles import (
     add_coordinator,
-    coordinated_organisation_ids,
     coordinators_of,
     grant_coordinator,
-    is_coordinator,
     remove_coordinator,
-    require_administrator,
-    require_coordinator,
     revoke_coordinator,
 )
 from badge_service.accounts.service.tokens import (
@@ -58,6 +55,7 @@ from badge_service.errors import (
     ValidationFailed,
 )
 from badge_service.formats import names
+from badge_service.locale import LANGUAGES
 
 __all__ = [
     "EMAIL_LINKS_PER_HOUR", "EMAIL_LOCAL_MAX_OCTETS", "EMAIL_MAX_OCTETS", "LANGUAGES",
@@ -66,11 +64,11 @@ __all__ = [
     "PURPOSE_TRAINER_INVITATION", "AuthenticationRequired", "NewToken", "TooManyAttempts",
     "ValidationFailed", "add_coordinator", "authenticate", "authenticate_token",
     "change_password", "check_email_token", "check_login_throttle", "consume_email_token",
-    "coordinated_organisation_ids", "coordinators_of", "create_api_token", "create_user",
+    "coordinators_of", "create_api_token", "create_user",
     "email_length_problem", "end_all_sessions", "find_user_by_email", "get_user",
-    "grant_coordinator", "is_coordinator", "issue_email_token", "normalise_email",
+    "grant_coordinator", "issue_email_token", "normalise_email",
     "record_login_failure", "remove_coordinator", "request_email_link",
-    "require_administrator", "require_coordinator", "revoke_api_token", "revoke_coordinator",
+    "revoke_api_token", "revoke_coordinator",
     "set_password", "set_password_with_token", "tokens_of", "update_user",
 ]
 
@@ -80,7 +78,6 @@ PURPOSE_INVITATION = "invitation"
 #: A trainer's first link: the account was made for them by a coordinator, without a password.
 #: Kept apart from cohort invitations, whose re-sending expires every unused invitation link.
 PURPOSE_TRAINER_INVITATION = "trainer-invitation"
-LANGUAGES = ("fr", "en")
 
 #: At most this many links of one kind (login, password reset) are mailed to one address per
 #: hour; further requests get the same answer but send nothing (no mailbox flooding).
@@ -201,7 +198,7 @@ def update_user(session: Session, actor: User, user: User, data: dict[str, Any])
     """Change a profile. People edit their own name and language; administrators edit anyone
     and (de)activate accounts, but never deactivate or demote themselves (no lock-out)."""
     if actor.id != user.id or {"is_active", "is_administrator"} & data.keys():
-        require_administrator(actor)
+        policy.require_administrator(actor)
     errors: list[FieldError] = []
     if "display_name" in data:
         name = names.clean_name(data["display_name"], "display_name", errors,

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 # The package splits the service by reason to change; callers keep importing it whole
 # (``from badge_service.achievements import service as achievements``).
+# Imported for its registrations: the frameworks ask it whether a draft or item is used.
+from badge_service.achievements.service import framework_uses as _framework_uses  # noqa: F401
 from badge_service.achievements.service.composites import (
     CompositeRequirements,
     composite_requirements,

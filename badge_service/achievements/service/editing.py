@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.achievements.models import Achievement
 from badge_service.achievements.service.composites import composites_requiring
 from badge_service.achievements.service.validation import apply_values, validate
 from badge_service.adapters import uploads
 from badge_service.errors import Conflict, FieldError
-from badge_service.programmes import service as programmes
 from badge_service.programmes.models import Programme
 from badge_service.programmes.service import referring_rows
 
@@ -23,7 +23,7 @@ def create(session: Session, actor: User | None, programme: Programme, data: dic
     """``data``: achievement_type, language, name/description/criteria {fr, en}, alignments
     (framework item ids), level_scale_version_id, validity_days, tags, human_code, requires
     (achievement ids of the same programme), requires_portfolio."""
-    programmes.require_manage(session, actor, programme)
+    policy.require_coordinate_programme(session, actor, programme)
     values = validate(session, programme, None, data)
     achievement = Achievement(programme_id=programme.id, programme=programme, created_at=now,
                               name="", tags=[], requires_portfolio=False)
@@ -36,7 +36,7 @@ def create(session: Session, actor: User | None, programme: Programme, data: dic
 def update(session: Session, actor: User | None, achievement: Achievement, data: dict[str, Any], *,
            now: datetime) -> Achievement:
     """Change the given fields only (same keys as :func:`create`)."""
-    programmes.require_manage(session, actor, achievement.programme)
+    policy.require_coordinate_programme(session, actor, achievement.programme)
     values = validate(session, achievement.programme, achievement, data)
     apply_values(achievement, values)
     achievement.updated_at = now
@@ -62,7 +62,7 @@ def dependants(session: Session, achievement: Achievement) -> dict[str, int]:
 def delete(session: Session, actor: User | None, achievement: Achievement) -> None:
     """Delete an achievement nothing depends on; 409 if another achievement requires it or
     data refers to it (e.g. credentials issued)."""
-    programmes.require_manage(session, actor, achievement.programme)
+    policy.require_coordinate_programme(session, actor, achievement.programme)
     composites = composites_requiring(session, achievement.id)
     if composites:
         names = ", ".join(f"“{c.name}”" for c in composites)
@@ -85,7 +85,7 @@ def set_image(session: Session, actor: User | None, achievement: Achievement, da
               field_name: str = "image") -> uploads.StoredImage:
     """Check (PNG/SVG by content, size, SVG sanitised), store, and use as the image;
     errors name ``field_name`` (the form or multipart field the file came in)."""
-    programmes.require_manage(session, actor, achievement.programme)
+    policy.require_coordinate_programme(session, actor, achievement.programme)
     stored = uploads.store_image(data, upload_dir=upload_dir, max_bytes=max_bytes,
                                  field_name=field_name)
     achievement.image_path = stored.name
@@ -96,7 +96,7 @@ def set_image(session: Session, actor: User | None, achievement: Achievement, da
 
 def remove_image(session: Session, actor: User | None, achievement: Achievement, *,
                  now: datetime) -> None:
-    programmes.require_manage(session, actor, achievement.programme)
+    policy.require_coordinate_programme(session, actor, achievement.programme)
     achievement.image_path = None
     achievement.updated_at = now
     session.flush()

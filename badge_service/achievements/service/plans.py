@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.achievements.models import Achievement
 from badge_service.achievements.service.editing import create
@@ -21,9 +22,9 @@ from badge_service.frameworks.models import (
     FrameworkItem,
     FrameworkVersion,
 )
-from badge_service.programmes import service as programmes
+from badge_service.locale import LANGUAGES
 from badge_service.programmes.models import Programme
-from badge_service.programmes.service import LANGUAGES, text_of
+from badge_service.programmes.service import text_of
 
 #: Keys of a badge-plan entry that are not the code of the framework item it stands for.
 _PLAN_KEYS = {"achievementType", "name", "criteria", "description", "requires", "code"}
@@ -75,7 +76,7 @@ def import_badge_plan(session: Session, actor: User | None, programme: Programme
     portfolio, and are spelt out in its criteria. Achievements whose code already exists in the
     programme are left as they are, so importing twice changes nothing.
     """
-    programmes.require_manage(session, actor, programme)
+    policy.require_coordinate_programme(session, actor, programme)
     document = package.get("CFDocument") if isinstance(package, dict) else None
     plan = ((document or {}).get("extensions") or {}).get("ext:badgePlan")
     if not isinstance(plan, dict):

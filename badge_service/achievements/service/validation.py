@@ -21,8 +21,9 @@ from badge_service.achievements.models import (
 from badge_service.achievements.service.reading import LEVEL_ITEM_TYPE, get, levels_of
 from badge_service.errors import FieldError, ValidationFailed
 from badge_service.frameworks.models import STATUS_PUBLISHED, FrameworkItem, FrameworkVersion
+from badge_service.locale import LANGUAGES
 from badge_service.programmes.models import Programme
-from badge_service.programmes.service import LANGUAGES, clean_i18n, text_of
+from badge_service.programmes.service import clean_i18n, text_of
 from credentials import models as ob
 
 #: OB 3.0 AchievementType values (credentials.models) — plus any "ext:Name" extension.

@@ -2,9 +2,9 @@
 
 Over :mod:`.issuing` (which signs and stores): previewing a request (every row checked,
 nothing issued), idempotency keys scoped to who sent them, and the credential lists a user may
-see. Reading an award CSV (services.award_csv), who may see what (services.permissions) and
-status changes by credential id (services.status_changes) have their own modules; their names
-stay importable from here.
+see. Reading an award CSV (services.award_csv) and status changes by credential id
+(services.status_changes) have their own modules, their names stay importable from here; who
+may see what is :mod:`badge_service.policy`'s.
 
 Idempotency: the key a client sends (``Idempotency-Key`` header, or the hidden key of the award
 form) is scoped to the sender and the achievement before it reaches the issuing service, so two
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.achievements import service as achievements
@@ -45,12 +46,6 @@ from badge_service.awards.service.award_csv import (
     clean_row,
     read_csv,
 )
-from badge_service.awards.service.permissions import (
-    can_manage_programme,
-    can_view,
-    managed_programme_ids,
-    require_manage_programme,
-)
 from badge_service.awards.service.status_changes import MAX_STATUS_BATCH, change_status_by_ids
 from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.errors import FieldError, NotFound, ValidationFailed
@@ -60,9 +55,9 @@ from badge_service.status import service as status_lists
 __all__ = [
     "CSV_COLUMNS", "EMAIL_MAX", "EVIDENCE_MAX", "IDEMPOTENCY_KEY_MAX", "LEVEL_MAX",
     "MAX_STATUS_BATCH", "STATE_FILTERS", "AwardCheck", "ParsedRows", "RowCheck", "award",
-    "award_candidates", "can_manage_programme", "can_view", "change_status_by_ids", "check",
+    "award_candidates", "change_status_by_ids", "check",
     "clean_row", "credentials_query", "effective_status", "find_achievement", "get_visible",
-    "holders", "is_replay", "participants_by_email", "read_csv", "require_manage_programme",
+    "holders", "is_replay", "participants_by_email", "read_csv",
     "scoped_request_key", "summary",
 ]
 
@@ -113,7 +108,7 @@ def award_candidates(session: Session, actor: User | None,
                      achievement: Achievement) -> list[tuple[Cohort, list[CohortMember]]]:
     """Who may receive ``achievement``: each cohort of its programme with its members who
     are not withdrawn, by name."""
-    issuing.require_award(session, actor, achievement)
+    policy.require_award(session, actor, achievement)
     cohorts = session.scalars(select(Cohort).where(
         Cohort.programme_id == achievement.programme_id).order_by(Cohort.name, Cohort.id))
     out = []
@@ -142,7 +137,7 @@ def check(session: Session, actor: User | None, achievement: Achievement,
           extra_errors: Sequence[FieldError] = ()) -> AwardCheck:
     """Every row checked as the award would check it, and who holds it already; nothing is
     issued. ``extra_errors`` (e.g. from reading a CSV) are merged in, by row."""
-    issuing.require_award(session, actor, achievement)
+    policy.require_award(session, actor, achievement)
     errors = list(extra_errors)
     try:
         issuing.validate_award(session, actor, achievement, rows)
@@ -241,7 +236,7 @@ def get_visible(session: Session, actor: User | None,
                 credential_id: uuid.UUID) -> IssuedCredential:
     """The credential, if ``actor`` may see it (said as "not found" otherwise)."""
     credential = session.get(IssuedCredential, credential_id)
-    if credential is None or not can_view(session, actor, credential):
+    if credential is None or not policy.may_view_credential(session, actor, credential):
         raise NotFound(f"no credential {credential_id}")
     return credential
 
@@ -266,7 +261,7 @@ def credentials_query(actor: User | None, *, now: datetime,
                       selectinload(IssuedCredential.status_list))
              .order_by(IssuedCredential.issued_at.desc(), IssuedCredential.id))
     if actor is not None and not actor.is_administrator:
-        managed = managed_programme_ids(actor).subquery()
+        managed = policy.managed_programme_ids(actor).subquery()
         query = query.where(or_(Achievement.programme_id.in_(select(managed.c[0])),
                                 IssuedCredential.recipient_id == actor.id))
     if achievement_id is not None:

@@ -6,9 +6,9 @@ instead of issuing twice. Each credential gets one status entry (see models/issu
 one, with purpose "suspension"), is signed with the organisation's active key, and is emailed
 to the recipient after the transaction commits.
 
-The request's vocabulary (services.award_requests), who may award (services.permissions), the mail
-(services.notifications) and status changes (services.status_changes) have their own modules;
-their names stay importable from here.
+The request's vocabulary (services.award_requests), the mail (services.notifications) and
+status changes (services.status_changes) have their own modules; their names stay importable
+from here. Who may award is :mod:`badge_service.policy`'s.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.achievements import service as achievements
 from badge_service.achievements.models import Achievement
 from badge_service.adapters.keyring import Keyring
 from badge_service.awards.models import STATE_ACTIVE, STATE_REVOKED, IssuedCredential
-from badge_service.awards.service import conformance
 from badge_service.awards.service.award_requests import (
     MAX_BATCH,
     NARRATIVE_MAX,
@@ -40,7 +40,6 @@ from badge_service.awards.service.award_requests import (
     AwardRow,
 )
 from badge_service.awards.service.notifications import notify_award
-from badge_service.awards.service.permissions import can_award, can_manage_credential, require_award
 from badge_service.awards.service.status_changes import (
     ACTIONS,
     REASON_MAX,
@@ -49,6 +48,7 @@ from badge_service.awards.service.status_changes import (
 )
 from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.errors import FieldError, ValidationFailed
+from badge_service.formats import conformance
 from badge_service.frameworks.models import FrameworkItem
 from badge_service.organisations.models import Organisation
 from badge_service.status import service as status_lists
@@ -60,8 +60,8 @@ from credentials.jwt import sign_jwt
 __all__ = [
     "ACTIONS", "MAX_BATCH", "NARRATIVE_MAX", "REASON_MAX", "STATUS_PURPOSE", "AwardOutcome",
     "AwardResult", "AwardRow", "Issuing", "active_credential", "award", "award_composites",
-    "build_credential", "can_award", "can_manage_credential", "change_status",
-    "credential_url", "get_credential", "issue", "require_award", "validate_award",
+    "build_credential", "change_status", "credential_url", "get_credential", "issue",
+    "validate_award",
 ]
 
 STATUS_PURPOSE = "suspension"
@@ -163,7 +163,7 @@ def validate_award(session: Session, actor: User | None, achievement: Achievemen
                    rows: Sequence[AwardRow]) -> list[tuple[AwardRow, User, FrameworkItem | None]]:
     """Check an award request without issuing anything (previews): raises what ``award``
     would raise for it, listing every bad row."""
-    require_award(session, actor, achievement)
+    policy.require_award(session, actor, achievement)
     return _validate(session, achievement, rows)
 
 
@@ -187,7 +187,7 @@ def award(session: Session, actor: User | None, achievement: Achievement,
           rows: Sequence[AwardRow], *, issuing: Issuing,
           request_key: str | None = None) -> AwardResult:
     """Award ``achievement`` to every row's recipient, or to none (errors list every row)."""
-    require_award(session, actor, achievement)
+    policy.require_award(session, actor, achievement)
     if request_key is not None and not (0 < len(request_key) <= 200):
         raise ValidationFailed("the request key must be 1–200 characters",
                                [FieldError("1–200 characters", field="request_key")])

@@ -12,11 +12,12 @@ from badge_service.accounts.models import User
 from badge_service.achievements.models import Achievement
 from badge_service.adapters import mail
 from badge_service.awards.models import IssuedCredential
+from badge_service.locale import choose_language
 
 
 def notify_award(credential: IssuedCredential, recipient: User, achievement: Achievement, *,
                  url: str, now: datetime) -> None:
-    language = "en" if (recipient.preferred_language or "fr").startswith("en") else "fr"
+    language = choose_language(preferred=recipient.preferred_language)
     names = {"fr": achievement.name, **(achievement.name_i18n or {})}
     name = names.get(language) or achievement.name
     organisation = achievement.programme.organisation.name

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.awards.models import (
     STATE_ACTIVE,
@@ -21,7 +22,6 @@ from badge_service.awards.models import (
     IssuedCredential,
 )
 from badge_service.awards.service.award_requests import MAX_BATCH
-from badge_service.awards.service.permissions import can_manage_credential, can_view
 from badge_service.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from badge_service.status import service as status_lists
 
@@ -53,7 +53,7 @@ def change_status(session: Session, actor: User | None, credentials: Iterable[Is
     targets = list(credentials)
     errors = []
     for position, credential in enumerate(targets, start=1):
-        if not can_manage_credential(session, actor, credential):
+        if not policy.may_manage_credential(session, actor, credential):
             raise Forbidden("only the programme's trainers and coordinators can change the "
                             "status of its credentials")
         allowed = {"revoke": (STATE_ACTIVE, STATE_SUSPENDED), "suspend": (STATE_ACTIVE,),
@@ -103,7 +103,7 @@ def change_status_by_ids(session: Session, actor: User | None, ids: Sequence[Any
             continue
         seen[credential_id] = position
         credential = session.get(IssuedCredential, credential_id)
-        if credential is None or not can_view(session, actor, credential):
+        if credential is None or not policy.may_view_credential(session, actor, credential):
             errors.append(FieldError(f"no credential {credential_id}", field="ids",
                                      row=position))
             continue

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app, jsonify, request, url_for
 
+from badge_service import policy
 from badge_service.clock import utcnow
 from badge_service.cohorts import service as cohorts
 from badge_service.cohorts.api.schemas import (
@@ -28,6 +29,7 @@ from badge_service.cohorts.api.schemas import (
 from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.db import db
 from badge_service.edge.auth import api_user
+from badge_service.edge.language import configured_language
 from badge_service.edge.openapi import created, operation, paged, parse_body
 from badge_service.edge.problems import problem_response
 from badge_service.errors import FieldError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -37,7 +39,7 @@ CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-ex
 
 
 def _counts_if_manager(cohort: Cohort) -> dict[str, int] | None:
-    if not cohorts.can_manage(db.session, api_user(), cohort.programme):
+    if not policy.may_manage_programme(db.session, api_user(), cohort.programme):
         return None
     return cohorts.member_counts(db.session, [cohort])[cohort.id]
 
@@ -55,10 +57,6 @@ def _flag(name: str, default: bool) -> bool:
                            [FieldError("must be true or false", field=name)])
 
 
-def _default_language() -> str:
-    return str(current_app.config["DEFAULT_LANGUAGE"])
-
-
 def _base_url() -> str:
     return str(current_app.config["PUBLIC_BASE_URL"])
 
@@ -71,7 +69,7 @@ def _base_url() -> str:
 def list_cohorts(programme_id: uuid.UUID) -> Any:
     actor = api_user()
     programme = cohorts.get_programme(db.session, actor, programme_id)
-    manager = cohorts.can_manage(db.session, actor, programme)
+    manager = policy.may_manage_programme(db.session, actor, programme)
     return paged(db.session, cohorts.cohorts_query(db.session, actor, programme),
                  lambda cohort: cohort_out(cohort, cohorts.member_counts(
                      db.session, [cohort])[cohort.id] if manager else None))
@@ -139,7 +137,7 @@ def add_member(cohort_id: uuid.UUID) -> Any:
     invite = data.pop("invite")
     now = utcnow()
     member = cohorts.add_member(db.session, actor, cohort, data, now=now,
-                                default_language=_default_language())
+                                default_language=configured_language())
     if invite:
         cohorts.invite(db.session, actor, [member], now=now, base_url=_base_url())
     return created(member_out(member), url_for("api.cohorts_get_member", cohort_id=cohort.id,
@@ -162,7 +160,7 @@ def update_member(cohort_id: uuid.UUID, member_id: uuid.UUID) -> Any:
     cohort = cohorts.get_cohort(db.session, actor, cohort_id)
     member = cohorts.get_member(db.session, actor, cohort, member_id)
     data = parse_body(MemberPatch).model_dump(exclude_unset=True)
-    cohorts.update_member(db.session, actor, member, data, default_language=_default_language())
+    cohorts.update_member(db.session, actor, member, data, default_language=configured_language())
     return jsonify(member_out(member))
 
 
@@ -206,7 +204,7 @@ def invite_members(cohort_id: uuid.UUID) -> Any:
     if data.member_ids is not None:
         members = [cohorts.get_member(db.session, actor, cohort, member_id)
                    for member_id in dict.fromkeys(data.member_ids)]
-        cohorts.require_manage(db.session, actor, cohort.programme)
+        policy.require_manage_programme(db.session, actor, cohort.programme, policy.MANAGE_COHORTS)
     else:
         members = cohorts.members_to_invite(db.session, actor, cohort, scope=data.scope)
     cohorts.invite(db.session, actor, members, now=utcnow(), base_url=_base_url())
@@ -255,14 +253,14 @@ def run_import(programme_id: uuid.UUID, cohort_id: uuid.UUID | None) -> Any:
     cohort = cohorts.get_cohort(db.session, actor, cohort_id) if cohort_id else None
     programme = cohort.programme if cohort else cohorts.get_programme(db.session, actor,
                                                                       programme_id)
-    cohorts.require_manage(db.session, actor, programme)
+    policy.require_manage_programme(db.session, actor, programme, policy.MANAGE_COHORTS)
     dry_run = _flag("dry_run", False)
     invite = _flag("invite", False)
     data = read_upload()
     try:
         plan = cohorts.import_members(
             db.session, actor, programme, data, now=utcnow(),
-            default_language=_default_language(), dry_run=dry_run, cohort=cohort,
+            default_language=configured_language(), dry_run=dry_run, cohort=cohort,
             cohort_name=None if cohort else (request.args.get("cohort") or None),
             max_bytes=int(current_app.config["MAX_IMPORT_BYTES"]), invite_new=invite,
             base_url=_base_url())

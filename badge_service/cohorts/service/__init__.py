@@ -29,9 +29,7 @@ service as cohorts``.
 from __future__ import annotations
 
 from badge_service.cohorts.service.access import (
-    can_manage,
     is_member,
-    require_manage,
 )
 from badge_service.cohorts.service.codes import (
     COUNTRIES,
@@ -50,7 +48,6 @@ from badge_service.cohorts.service.editing import (
 from badge_service.cohorts.service.fields import (
     LIMITS,
     MEMBER_FIELDS,
-    MESSAGE_LANGUAGES,
     NAME_FIELDS,
     clean_language,
     clean_member,
@@ -124,7 +121,6 @@ __all__ = [
     "LIMITS",
     "MAX_IMPORT_ROWS",
     "MEMBER_FIELDS",
-    "MESSAGE_LANGUAGES",
     "NAME_FIELDS",
     "PENDING_IMPORT_LIFETIME",
     "REQUIRED_COLUMNS",
@@ -134,7 +130,6 @@ __all__ = [
     "RowPlan",
     "accept_invitation",
     "add_member",
-    "can_manage",
     "cancel_pending_import",
     "check_invitation",
     "clean_language",
@@ -162,7 +157,6 @@ __all__ = [
     "message_language",
     "plan_import",
     "remove_member",
-    "require_manage",
     "store_pending_import",
     "update_cohort",
     "update_member",

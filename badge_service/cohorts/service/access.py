@@ -1,4 +1,4 @@
-"""Who may manage and who may see cohorts: the one place the cohort service decides it.
+"""Who may see cohorts (who may manage them is :mod:`badge_service.policy`'s rule).
 
 * manage a programme's cohorts and participants (create, edit, import, invite, remove):
   coordinators of the programme's organisation, trainers of the programme, administrators;
@@ -14,22 +14,7 @@ from sqlalchemy.orm import Session
 
 from badge_service.accounts.models import User
 from badge_service.cohorts.models import Cohort, CohortMember
-from badge_service.errors import Forbidden
 from badge_service.programmes import service as programmes
-from badge_service.programmes.models import Programme
-
-
-def can_manage(session: Session, actor: User | None, programme: Programme) -> bool:
-    if actor is None:  # the command-line operator
-        return True
-    return (programmes.can_manage(session, actor, programme)
-            or programmes.is_trainer(session, actor, programme))
-
-
-def require_manage(session: Session, actor: User | None, programme: Programme) -> None:
-    if not can_manage(session, actor, programme):
-        raise Forbidden("only coordinators of the programme's organisation and trainers of "
-                        "the programme can manage its cohorts")
 
 
 def is_member(session: Session, user: User, cohort: Cohort) -> bool:

@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.cohorts.models import STATUS_INVITED, STATUSES, Cohort, CohortMember
-from badge_service.cohorts.service.access import is_member, require_manage
+from badge_service.cohorts.service.access import is_member
 from badge_service.cohorts.service.fields import (
     LIMITS,
     MEMBER_FIELDS,
@@ -95,7 +96,7 @@ def _check_cohort(session: Session, programme: Programme, data: Mapping[str, Any
 def create_cohort(session: Session, actor: User | None, programme: Programme,
                   data: Mapping[str, Any], *, now: datetime) -> Cohort:
     """``data``: name, start_date, end_date (dates or ISO strings; optional)."""
-    require_manage(session, actor, programme)
+    policy.require_manage_programme(session, actor, programme, policy.MANAGE_COHORTS)
     values = _check_cohort(session, programme, data, None)
     cohort = Cohort(programme_id=programme.id, created_at=now, updated_at=now, **values)
     session.add(cohort)
@@ -105,7 +106,7 @@ def create_cohort(session: Session, actor: User | None, programme: Programme,
 
 def update_cohort(session: Session, actor: User | None, cohort: Cohort,
                   data: Mapping[str, Any], *, now: datetime) -> Cohort:
-    require_manage(session, actor, cohort.programme)
+    policy.require_manage_programme(session, actor, cohort.programme, policy.MANAGE_COHORTS)
     for key, value in _check_cohort(session, cohort.programme, data, cohort).items():
         setattr(cohort, key, value)
     cohort.updated_at = now
@@ -115,7 +116,7 @@ def update_cohort(session: Session, actor: User | None, cohort: Cohort,
 
 def delete_cohort(session: Session, actor: User | None, cohort: Cohort) -> None:
     """Delete a cohort and its memberships (the participants' accounts stay)."""
-    require_manage(session, actor, cohort.programme)
+    policy.require_manage_programme(session, actor, cohort.programme, policy.MANAGE_COHORTS)
     session.delete(cohort)
     session.flush()
 
@@ -137,7 +138,7 @@ def _find_or_create_user(session: Session, values: Mapping[str, Any], *,
 def add_member(session: Session, actor: User | None, cohort: Cohort, data: Mapping[str, Any],
                *, now: datetime, default_language: str) -> CohortMember:
     """Enrol one participant; their account is found by email or created."""
-    require_manage(session, actor, cohort.programme)
+    policy.require_manage_programme(session, actor, cohort.programme, policy.MANAGE_COHORTS)
     unknown = set(data) - {"email", *MEMBER_FIELDS}
     values, errors, _warnings = clean_member(
         {k: v for k, v in data.items() if k not in unknown}, default_language=default_language)
@@ -172,7 +173,7 @@ def update_member(session: Session, actor: User | None, member: CohortMember,
                   data: Mapping[str, Any], *, default_language: str) -> CohortMember:
     """Change enrolment fields and/or ``status``. The email is the account's and is not
     changed here (remove the membership and add the right address instead)."""
-    require_manage(session, actor, member.cohort.programme)
+    policy.require_manage_programme(session, actor, member.cohort.programme, policy.MANAGE_COHORTS)
     errors: list[FieldError] = []
     if "email" in data:
         errors.append(FieldError("the email address of a participant cannot be changed; "
@@ -200,6 +201,6 @@ def update_member(session: Session, actor: User | None, member: CohortMember,
 
 def remove_member(session: Session, actor: User | None, member: CohortMember) -> None:
     """Delete the membership (the account stays). To keep the record, withdraw instead."""
-    require_manage(session, actor, member.cohort.programme)
+    policy.require_manage_programme(session, actor, member.cohort.programme, policy.MANAGE_COHORTS)
     session.delete(member)
     session.flush()

@@ -17,8 +17,7 @@ from badge_service.cohorts.service.codes import (
 from badge_service.errors import FieldError, ValidationFailed
 from badge_service.formats import csv_table as csv_import
 from badge_service.formats import names
-
-MESSAGE_LANGUAGES = ("fr", "en")
+from badge_service.locale import choose_language
 
 #: Longest accepted value of each field (characters, after trimming).
 LIMITS = {
@@ -65,8 +64,7 @@ def clean_language(value: str | None, default_language: str) -> tuple[str, str |
 
 def message_language(tag: str | None) -> str:
     """The language of the messages we send: French or English (the two we write)."""
-    primary = (tag or "").split("-")[0].lower()
-    return primary if primary in MESSAGE_LANGUAGES else "en"
+    return choose_language(preferred=tag, fallback="en")
 
 
 def clean_member(raw: Mapping[str, Any], *, default_language: str, row: int | None = None,

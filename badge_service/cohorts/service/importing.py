@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.cohorts.models import STATUS_INVITED, STATUS_WITHDRAWN, Cohort, CohortMember
-from badge_service.cohorts.service.access import require_manage
 from badge_service.cohorts.service.editing import (
     _cohort_by_name,
     _find_or_create_user,
@@ -85,7 +85,7 @@ def plan_import(session: Session, actor: User | None, programme: Programme, data
     exist yet are created). A row whose ``cohort`` column names another cohort than the target
     is an error. File-level problems (encoding, size, header, quoting) raise at once.
     """
-    require_manage(session, actor, programme)
+    policy.require_manage_programme(session, actor, programme, policy.MANAGE_COHORTS)
     if cohort is not None and cohort.programme_id != programme.id:
         raise ValidationFailed("the cohort belongs to another programme")
     table = csv_import.read_csv(data, columns=IMPORT_COLUMNS, required=REQUIRED_COLUMNS,

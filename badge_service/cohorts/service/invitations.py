@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from badge_service import policy
 from badge_service.accounts.models import EmailToken, User
 from badge_service.accounts.service import users as accounts
 from badge_service.adapters import mail
@@ -23,7 +24,6 @@ from badge_service.cohorts.models import (
     Cohort,
     CohortMember,
 )
-from badge_service.cohorts.service.access import require_manage
 from badge_service.cohorts.service.fields import message_language
 from badge_service.errors import FieldError, ValidationFailed
 from badge_service.programmes import service as programmes
@@ -100,7 +100,8 @@ def invite(session: Session, actor: User | None, members: Iterable[CohortMember]
     allowed: set[uuid.UUID] = set()
     for member in members:
         if member.cohort.programme_id not in allowed:
-            require_manage(session, actor, member.cohort.programme)
+            policy.require_manage_programme(session, actor, member.cohort.programme,
+                                            policy.MANAGE_COHORTS)
             allowed.add(member.cohort.programme_id)
         if member.status == STATUS_WITHDRAWN:
             errors.append(FieldError(f"{member.user.email} has withdrawn from the cohort; "
@@ -135,7 +136,7 @@ def members_to_invite(session: Session, actor: User | None, cohort: Cohort, *,
                       scope: str = "not-invited") -> list[CohortMember]:
     """``not-invited``: invited status, never sent; ``pending``: every member who has not yet
     accepted (re-sends to those already invited)."""
-    require_manage(session, actor, cohort.programme)
+    policy.require_manage_programme(session, actor, cohort.programme, policy.MANAGE_COHORTS)
     query = select(CohortMember).where(CohortMember.cohort_id == cohort.id,
                                        CohortMember.status == STATUS_INVITED)
     if scope == "not-invited":

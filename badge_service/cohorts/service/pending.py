@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.cohorts.models import Cohort, PendingImport
-from badge_service.cohorts.service.access import require_manage
 from badge_service.cohorts.service.import_plan import ImportPlan
 from badge_service.cohorts.service.importing import import_members
 from badge_service.cohorts.service.queries import get_cohort, get_programme
@@ -26,7 +26,7 @@ PENDING_IMPORT_LIFETIME = timedelta(hours=24)
 def store_pending_import(session: Session, actor: User, programme: Programme,
                          cohort: Cohort | None, filename: str, content: bytes, *,
                          now: datetime) -> PendingImport:
-    require_manage(session, actor, programme)
+    policy.require_manage_programme(session, actor, programme, policy.MANAGE_COHORTS)
     session.execute(delete(PendingImport).where(
         PendingImport.created_at < now - PENDING_IMPORT_LIFETIME))
     pending = PendingImport(user_id=actor.id, programme_id=programme.id,

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from badge_service import policy
 from badge_service.accounts.models import User
-from badge_service.accounts.service import users as accounts
 from badge_service.cohorts.models import STATUSES, Cohort, CohortMember
-from badge_service.cohorts.service.access import can_manage, is_member, require_manage
+from badge_service.cohorts.service.access import is_member
 from badge_service.errors import FieldError, NotFound, ValidationFailed
 from badge_service.formats import csv_table as csv_import
 from badge_service.programmes import service as programmes
@@ -33,7 +33,7 @@ def find_programme(session: Session, reference: str) -> Programme:
 def get_cohort(session: Session, actor: User | None, cohort_id: uuid.UUID) -> Cohort:
     """The cohort if ``actor`` may see it (manager or member); otherwise "not found"."""
     cohort = session.get(Cohort, cohort_id)
-    if cohort is None or not (can_manage(session, actor, cohort.programme)
+    if cohort is None or not (policy.may_manage_programme(session, actor, cohort.programme)
                               or (actor is not None and is_member(session, actor, cohort))):
         raise NotFound(f"no cohort {cohort_id}")
     return cohort
@@ -43,7 +43,7 @@ def cohorts_query(session: Session, actor: User | None, programme: Programme) ->
     """The programme's cohorts ``actor`` may see, newest start first, then by name."""
     query = select(Cohort).where(Cohort.programme_id == programme.id).order_by(
         Cohort.start_date.desc().nulls_last(), Cohort.name, Cohort.id)
-    if actor is not None and not can_manage(session, actor, programme):
+    if actor is not None and not policy.may_manage_programme(session, actor, programme):
         query = query.where(Cohort.id.in_(select(CohortMember.cohort_id).where(
             CohortMember.user_id == actor.id)))
     return query
@@ -54,7 +54,7 @@ def managed_programmes(session: Session, actor: User) -> list[Programme]:
     query = select(Programme).order_by(Programme.title, Programme.id)
     if not actor.is_administrator:
         trained = select(ProgrammeRole.programme_id).where(ProgrammeRole.user_id == actor.id)
-        coordinated = accounts.coordinated_organisation_ids(session, actor)
+        coordinated = policy.coordinated_organisation_ids(session, actor)
         query = query.where(or_(Programme.id.in_(trained),
                                 Programme.organisation_id.in_(coordinated)))
     return list(session.scalars(query))
@@ -75,7 +75,7 @@ def members_query(session: Session, actor: User | None, cohort: Cohort, *,
              .options(selectinload(CohortMember.user))
              .order_by(CohortMember.family_name, CohortMember.given_name, User.email,
                        CohortMember.id))
-    if not can_manage(session, actor, cohort.programme):
+    if not policy.may_manage_programme(session, actor, cohort.programme):
         query = query.where(CohortMember.user_id == (actor.id if actor else None))
     if status:
         if status not in STATUSES:
@@ -97,7 +97,7 @@ def get_member(session: Session, actor: User | None, cohort: Cohort,
                member_id: uuid.UUID) -> CohortMember:
     member = session.get(CohortMember, member_id)
     if (member is None or member.cohort_id != cohort.id
-            or not (can_manage(session, actor, cohort.programme)
+            or not (policy.may_manage_programme(session, actor, cohort.programme)
                     or (actor is not None and member.user_id == actor.id))):
         raise NotFound(f"no member {member_id} in this cohort")
     return member
@@ -127,7 +127,7 @@ def export_members_csv(session: Session, actor: User | None, cohort: Cohort) -> 
     """The cohort's participants as CSV, in the import's columns (so the file can be edited and
     imported again) plus status and dates. Cells that spreadsheets would run as formulas are
     prefixed with an apostrophe (csv_import.write_csv)."""
-    require_manage(session, actor, cohort.programme)
+    policy.require_manage_programme(session, actor, cohort.programme, policy.MANAGE_COHORTS)
     members = session.scalars(members_query(session, actor, cohort))
     return csv_import.write_csv(EXPORT_HEADER, (
         (m.participant_code, m.given_name, m.family_name, m.user.email, m.organisation_name,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-LANGUAGES = ("fr", "en")
-
 MONTHS = {
     "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre"),
@@ -95,16 +93,6 @@ LANGUAGE_NAMES: dict[str, dict[str, str]] = {
     "fr": {"fr": "français", "en": "anglais"},
     "en": {"fr": "French", "en": "English"},
 }
-
-
-def choose_language(requested: str | None, accepted: str | None, default: str | None) -> str:
-    """``?lang=`` if supported, else the browser's preference, else the credential's."""
-    for tag in (requested, accepted, default):
-        if tag:
-            tag = tag.split("-")[0].lower()
-            if tag in LANGUAGES:
-                return tag
-    return "fr"
 
 
 def format_date(moment: datetime | None, language: str) -> str:

@@ -1,7 +1,8 @@
 """Delivering issued credentials: what the public page shows, downloads, baked images, sharing.
 
 Everything the page *certifies* (achievement name, description, criteria, competences, level,
-issuer, dates) is read from the signed document as issued, not from today's definitions — an
+issuer, dates) is read from the signed document as issued (services.view, which the PDF
+certificate and the employer report read too), not from today's definitions — an
 achievement edited later must not change what an old credential says. The other language's
 name and description come from the document's ``related`` editions (signed too); criteria,
 competence, level and issuer names are signed in the main language only, and the page may add
@@ -26,11 +27,9 @@ Decisions:
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import Select, select
@@ -38,9 +37,9 @@ from sqlalchemy.orm import Session
 
 from badge_service.accounts.models import User
 from badge_service.adapters import uploads
-from badge_service.awards.models import STATE_REVOKED, STATE_SUSPENDED, IssuedCredential
+from badge_service.awards.models import IssuedCredential
 from badge_service.awards.service.issuing import credential_url
-from badge_service.delivery.service import signed_texts
+from badge_service.delivery.service import signed_texts, view
 
 # The downloads, the default badge and the pages' words used to live here: they stay
 # importable from this module for its callers.
@@ -56,16 +55,24 @@ from badge_service.delivery.service.downloads import (
 from badge_service.delivery.service.labels import (
     LABELS,
     LANGUAGE_NAMES,
-    LANGUAGES,
     MONTHS,
-    choose_language,
     format_date,
 )
 from badge_service.delivery.service.signed_texts import achievement_name
+from badge_service.delivery.service.view import (
+    STATUS_EXPIRED,
+    STATUS_NOT_YET_VALID,
+    STATUS_REVOKED,
+    STATUS_SUSPENDED,
+    STATUS_VALID,
+    Competence,
+    DisplayStatus,
+    Level,
+    display_status,
+    public_recipient_name,
+)
 from badge_service.formats.badge_image import default_badge_png, default_badge_svg
-from badge_service.frameworks.models import FrameworkItem
-from badge_service.programmes.service import text_of
-from credentials.verify import parse_datetime
+from badge_service.locale import LANGUAGES, choose_language
 
 __all__ = [
     "LABELS", "LANGUAGES", "LANGUAGE_NAMES", "LINKEDIN_ADD_URL", "MONTHS", "STATUS_EXPIRED",
@@ -79,112 +86,7 @@ __all__ = [
 
 LINKEDIN_ADD_URL = "https://www.linkedin.com/profile/add"
 
-STATUS_VALID = "valid"
-STATUS_SUSPENDED = "suspended"
-STATUS_REVOKED = "revoked"
-STATUS_EXPIRED = "expired"
-STATUS_NOT_YET_VALID = "not-yet-valid"
-
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
-
-
-# --- status ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DisplayStatus:
-    """The live status of a credential, as people and the API see it."""
-
-    code: str  # valid | suspended | revoked | expired | not-yet-valid
-    since: datetime | None = None
-
-    @property
-    def is_valid(self) -> bool:
-        return self.code == STATUS_VALID
-
-    def label(self, language: str) -> str:
-        return LABELS[language][self.code]
-
-    def explanation(self, language: str) -> str:
-        return LABELS[language][f"{self.code}_text"].format(
-            date=format_date(self.since, language))
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every stored datetime is UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
-def display_status(credential: IssuedCredential, now: datetime) -> DisplayStatus:
-    """Revoked, then suspended (the issuer's acts win), then expired or not yet valid."""
-    if credential.state == STATE_REVOKED:
-        return DisplayStatus(STATUS_REVOKED, _aware(credential.state_changed_at))
-    if credential.state == STATE_SUSPENDED:
-        return DisplayStatus(STATUS_SUSPENDED, _aware(credential.state_changed_at))
-    valid_until = _aware(credential.valid_until)
-    if valid_until is not None and now >= valid_until:
-        return DisplayStatus(STATUS_EXPIRED, valid_until)
-    valid_from = _aware(credential.valid_from)
-    if valid_from is not None and now < valid_from:
-        return DisplayStatus(STATUS_NOT_YET_VALID, valid_from)
-    return DisplayStatus(STATUS_VALID, valid_from)
-
-
-# --- the recipient ---------------------------------------------------------------------------
-
-
-def public_recipient_name(user: User) -> str | None:
-    """The name to show publicly: never an email address (see the module docstring)."""
-    name = (user.display_name or "").strip()
-    if name and not _EMAIL.search(name):
-        return name
-    parts = " ".join(p.strip() for p in (user.given_name, user.family_name) if p and p.strip())
-    if parts and not _EMAIL.search(parts):
-        return parts
-    return None
-
-
 # --- what the page shows ---------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    """A text property of the document: a string (or, defensively, a language map)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return text_of(value)
-    return ""
-
-
-@dataclass(frozen=True)
-class Competence:
-    code: str | None
-    #: As signed (the achievement's main language).
-    name: str
-    framework: str | None
-    url: str | None
-    #: The issuer's translations into the page's language: not part of the signed credential.
-    name_translation: str | None = None
-    framework_translation: str | None = None
-
-    @property
-    def shown_name(self) -> str:
-        return self.name_translation or self.name
-
-    @property
-    def shown_framework(self) -> str | None:
-        return self.framework_translation or self.framework
-
-
-@dataclass(frozen=True)
-class Level:
-    code: str | None
-    #: As signed (the achievement's rubric, main language).
-    name: str
-    #: The issuer's translation: not part of the signed credential.
-    translation: str | None = None
 
 
 @dataclass
@@ -235,39 +137,6 @@ class CredentialPage:
         return LANGUAGE_NAMES[self.language].get(tag, tag)
 
 
-def _competences(credential: IssuedCredential, language: str,
-                 public_base_url: str) -> list[Competence]:
-    translations = signed_texts.alignment_translations(credential, language, public_base_url)
-    return [Competence(a.code, a.name, a.framework, a.url,
-                       translations.names.get(a.url or ""),
-                       translations.frameworks.get(a.url or ""))
-            for a in signed_texts.alignments(credential.document)]
-
-
-def _level(session: Session, credential: IssuedCredential, language: str,
-           public_base_url: str) -> Level | None:
-    signed = signed_texts.achieved_level(credential.document)
-    if signed is None:
-        return None
-    item = (session.get(FrameworkItem, credential.level_item_id)
-            if credential.level_item_id is not None else None)
-    return Level(signed.code, signed.name, signed_texts.level_translation(
-        credential, signed, language, public_base_url, item))
-
-
-def _evidence(document: dict[str, Any]) -> list[dict[str, str]]:
-    out = []
-    for entry in document.get("evidence") or []:
-        if not isinstance(entry, dict):
-            continue
-        url = entry.get("id") if isinstance(entry.get("id"), str) else ""
-        # Only web links become links on the page; anything else is shown as text.
-        out.append({"narrative": _text(entry.get("narrative")),
-                    "url": url if url.startswith(("https://", "http://")) else "",
-                    "name": _text(entry.get("name"))})
-    return out
-
-
 def credential_page(session: Session, credential: IssuedCredential, *, language: str,
                     now: datetime, public_base_url: str, upload_dir: str) -> CredentialPage:
     document = credential.document
@@ -283,36 +152,33 @@ def credential_page(session: Session, credential: IssuedCredential, *, language:
         # Link previews ignore SVG: they get a PNG (the default badge, drawn as PNG).
         image_url = f"{public_base_url}/credentials/{credential.id}/image.png"
     issuer_url = issuer.get("url") if isinstance(issuer.get("url"), str) else None
-    # Signed dates; the row holds the same moments, kept only for a document without them.
-    issued_at = (parse_datetime(document.get("awardedDate"))
-                 or parse_datetime(document.get("validFrom"))
-                 or _aware(credential.issued_at))
+    issued_at = view.issued_at(document, view.aware(credential.issued_at))
     return CredentialPage(
         id=credential.id,
         url=credential_url(public_base_url, credential.id),
         language=language,
         achievement_name=name,
-        achievement_type=_text(achievement.get("achievementType")) or "Achievement",
-        achievement_code=_text(achievement.get("humanCode")) or None,
+        achievement_type=view.text(achievement.get("achievementType")) or "Achievement",
+        achievement_code=view.text(achievement.get("humanCode")) or None,
         achievement_url=achievement.get("id") if isinstance(achievement.get("id"), str)
         else None,
         description=description,
         criteria=signed_texts.criteria(document),
-        competences=_competences(credential, language, public_base_url),
-        level=_level(session, credential, language, public_base_url),
+        competences=view.competences(credential, language, public_base_url),
+        level=view.level(session, credential, language, public_base_url),
         issuer_name=signed_texts.issuer_name(document),
         issuer_url=issuer_url if issuer_url and issuer_url.startswith(("https://", "http://"))
         else None,
-        issuer_id=_text(issuer.get("id")),
+        issuer_id=view.text(issuer.get("id")),
         recipient_name=public_recipient_name(credential.recipient),
         issued_at=issued_at,
-        valid_until=parse_datetime(document.get("validUntil")),
+        valid_until=view.valid_until(document),
         status=display_status(credential, now),
         image_path=image_path,
         image_url=image_url,
         image_type=uploads.CONTENT_TYPES["png"],
         baked_kinds=image.baked_kinds,
-        evidence=_evidence(document),
+        evidence=view.evidence(document),
         signed_language=signed_texts.main_language(document),
         criteria_translation=signed_texts.criteria_translation(credential, language),
         issuer_name_translation=signed_texts.issuer_name_translation(credential, language),

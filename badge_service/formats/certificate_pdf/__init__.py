@@ -30,8 +30,9 @@ its ``CHAINS`` is the font chain every paragraph uses), :mod:`.qr`, :mod:`.rende
 from __future__ import annotations
 
 from badge_service.formats.fonts import CHAINS, CertificateUnavailable, check_fonts, runs
+from badge_service.locale import LANGUAGES
 
-from .data import LABELS, LANGUAGES, CertificateData, Competence, Signatory, format_date
+from .data import LABELS, CertificateData, Competence, Signatory, format_date
 from .qr import qr_matrix
 from .render import render_certificate
 from .text import TextStyle, clean, fit, markup, visual

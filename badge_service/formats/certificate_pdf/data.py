@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-LANGUAGES = ("fr", "en")
-
 
 @dataclass(frozen=True)
 class Competence:

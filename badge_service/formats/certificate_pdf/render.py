@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from badge_service.formats import fonts
 from badge_service.formats.fonts import REQUIRED_FONTS, check_fonts
+from badge_service.locale import LANGUAGES
 from credentials.baking import bake_pdf
 
 from . import text as _text
-from .data import LABELS, LANGUAGES, CertificateData, format_date
+from .data import LABELS, CertificateData, format_date
 from .qr import _draw_qr
 from .text import TextStyle, _draw, _font, _paragraph, clean, fit, visual
 

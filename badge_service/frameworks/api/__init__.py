@@ -8,9 +8,11 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
 
+from badge_service import policy
 from badge_service.clock import utcnow
 from badge_service.db import db
 from badge_service.edge.auth import api_user
+from badge_service.edge.language import configured_language
 from badge_service.edge.openapi import created, operation, paged, parse_body
 from badge_service.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from badge_service.formats import case
@@ -142,7 +144,7 @@ def import_framework() -> Any:
         db.session, actor, data.format, content, max_bytes=limit, now=utcnow(),
         base_url=current_app.config["PUBLIC_BASE_URL"], organisation_id=data.organisation_id,
         draft=data.draft, title=data.title,
-        language=data.language or current_app.config["DEFAULT_LANGUAGE"])
+        language=data.language or configured_language())
     body = {"framework": framework_out(result.framework),
             "version": version_summary(result.version),
             "created_framework": result.created_framework,
@@ -162,7 +164,8 @@ def get_framework(framework_id: uuid.UUID) -> Any:
     framework = fw.get(db.session, framework_id)
     return jsonify({**framework_out(framework),
                     "versions": [version_summary(v) for v in framework.versions],
-                    "can_edit": fw.can_edit(db.session, actor, framework)})
+                    "can_edit": policy.may_import_framework(db.session, actor,
+                                                            framework.organisation_id)})
 
 
 @operation("/frameworks/<uuid:framework_id>/export", "GET",

@@ -13,7 +13,7 @@ Rules:
 
 Services flush, never commit; they take ``now`` and, where URIs are minted, ``base_url``.
 
-Modules: :mod:`.authz` (who may do what), :mod:`.lookup` (reading, the item tree),
+Who may do what is :mod:`badge_service.policy`'s. Modules: :mod:`.lookup` (reading, the item tree),
 :mod:`.export` (CASE and CSV exports), :mod:`.importing`, :mod:`.drafts` (versions) and
 :mod:`.items` (the items of a draft). This package re-exports their public names, so callers
 write ``from badge_service.frameworks import service as fw`` and ``fw.import_file(…)``.
@@ -21,12 +21,6 @@ write ``from badge_service.frameworks import service as fw`` and ``fw.import_fil
 
 from __future__ import annotations
 
-from badge_service.frameworks.service.authz import (
-    can_edit,
-    can_import,
-    may_import_any,
-    require_edit,
-)
 from badge_service.frameworks.service.drafts import (
     MAX_TEXT,
     create_draft,
@@ -74,8 +68,6 @@ __all__ = [
     "MAX_TEXT",
     "ImportResult",
     "add_item",
-    "can_edit",
-    "can_import",
     "create_draft",
     "current_version",
     "delete_draft",
@@ -97,9 +89,7 @@ __all__ = [
     "latest_version",
     "levels",
     "list_query",
-    "may_import_any",
     "publish",
-    "require_edit",
     "rubrics",
     "stored_items",
     "title_of",

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import copy
 import re
-import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
-from badge_service.achievements.models import Achievement, AchievementAlignment
 from badge_service.errors import Conflict, FieldError, NotFound, ValidationFailed
 from badge_service.formats import case
 from badge_service.frameworks.models import (
@@ -22,10 +21,10 @@ from badge_service.frameworks.models import (
     Framework,
     FrameworkVersion,
 )
-from badge_service.frameworks.service.authz import require_edit
 from badge_service.frameworks.service.export import _iso, export_case, to_package
 from badge_service.frameworks.service.importing import _store
 from badge_service.frameworks.service.lookup import draft_of, latest_version
+from badge_service.frameworks.service.uses import items_in_use, version_in_use
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 MAX_TEXT = 20_000
@@ -40,7 +39,7 @@ def _require_draft(version: FrameworkVersion) -> None:
 def create_draft(session: Session, actor: User | None, framework: Framework, *,
                  now: datetime) -> FrameworkVersion:
     """A draft of the next version: a copy of the latest version, identifiers kept."""
-    require_edit(session, actor, framework)
+    policy.require_import_framework(session, actor, framework.organisation_id)
     pending = draft_of(framework)
     if pending is not None:
         raise Conflict(f"version {pending.number} is already a draft; edit or publish it")
@@ -53,7 +52,7 @@ def create_draft(session: Session, actor: User | None, framework: Framework, *,
 
 def publish(session: Session, actor: User | None, version: FrameworkVersion, *,
             now: datetime) -> FrameworkVersion:
-    require_edit(session, actor, version.framework)
+    policy.require_import_framework(session, actor, version.framework.organisation_id)
     _require_draft(version)
     # What is published must read back as a valid CASE package.
     check = case.parse_package(export_case(version))
@@ -69,11 +68,9 @@ def publish(session: Session, actor: User | None, version: FrameworkVersion, *,
 def delete_draft(session: Session, actor: User | None, version: FrameworkVersion) -> None:
     """Discard a draft; a framework whose only version it was goes with it."""
     framework = version.framework
-    require_edit(session, actor, framework)
+    policy.require_import_framework(session, actor, framework.organisation_id)
     _require_draft(version)
-    used = session.scalar(select(Achievement.id).where(
-        Achievement.level_scale_version_id == version.id).limit(1))
-    if used is not None or _aligned(session, [i.id for i in version.items]):
+    if version_in_use(session, version) or items_in_use(session, [i.id for i in version.items]):
         raise Conflict("achievements use this draft (alignments or level scale); change them "
                        "before deleting it")
     # The database cascades to items and links; ORM deletes of a self-referencing tree would
@@ -85,13 +82,6 @@ def delete_draft(session: Session, actor: User | None, version: FrameworkVersion
         session.execute(delete(FrameworkVersion).where(FrameworkVersion.id == version.id),
                         execution_options={"synchronize_session": False})
     session.expire_all()
-
-
-def _aligned(session: Session, item_ids: list[uuid.UUID]) -> bool:
-    if not item_ids:
-        return False
-    return session.scalar(select(AchievementAlignment.id).where(
-        AchievementAlignment.framework_item_id.in_(item_ids)).limit(1)) is not None
 
 
 def _texts(value: Any, field: str, errors: list[FieldError]) -> dict[str, str | None]:
@@ -139,7 +129,7 @@ def _touch_document(version: FrameworkVersion, now: datetime) -> None:
 def update_version(session: Session, actor: User | None, version: FrameworkVersion,
                    changes: dict[str, Any], *, now: datetime) -> FrameworkVersion:
     """Change a draft's title and description ({language: text} each)."""
-    require_edit(session, actor, version.framework)
+    policy.require_import_framework(session, actor, version.framework.organisation_id)
     _require_draft(version)
     errors: list[FieldError] = []
     title = _merged(version.title_i18n, _texts(changes.get("title_i18n", {}), "title_i18n",

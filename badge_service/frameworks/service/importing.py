@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.errors import (
     Conflict,
@@ -31,7 +32,6 @@ from badge_service.frameworks.models import (
     FrameworkItem,
     FrameworkVersion,
 )
-from badge_service.frameworks.service.authz import _require, may_import_any, require_edit
 from badge_service.frameworks.service.export import to_package
 from badge_service.frameworks.service.lookup import (
     draft_of,
@@ -56,7 +56,7 @@ def import_file(session: Session, actor: User | None, content: bytes, *, max_byt
                 draft: bool = False, title: str | None = None,
                 language: str = "fr") -> ImportResult:
     """Import a CASE JSON package or a CSV file (recognised by content). All or nothing."""
-    if not may_import_any(session, actor):
+    if not policy.may_import_any_framework(session, actor):
         raise Forbidden("only administrators and coordinators can import frameworks")
     fmt, result = case.read(content, max_bytes=max_bytes, title=title, language=language)
     return import_parsed(session, actor, fmt, result, now=now, base_url=base_url,
@@ -69,7 +69,7 @@ def import_content(session: Session, actor: User | None, fmt: str, data: Any, *,
                    title: str | None = None, language: str = "fr") -> ImportResult:
     """Import already-decoded content: ``fmt`` "case" with the parsed JSON package, or "csv"
     with the CSV text (the API's JSON body carries either)."""
-    if not may_import_any(session, actor):
+    if not policy.may_import_any_framework(session, actor):
         raise Forbidden("only administrators and coordinators can import frameworks")
     if fmt == "csv":
         if not isinstance(data, str):
@@ -108,9 +108,9 @@ def import_package(session: Session, actor: User | None, package: case.Package, 
                                                        == package.identifier))
     base_version = None
     if framework is None:
-        _require(session, actor, organisation_id)
+        policy.require_import_framework(session, actor, organisation_id)
     else:
-        require_edit(session, actor, framework)
+        policy.require_import_framework(session, actor, framework.organisation_id)
         if organisation_id is not None and organisation_id != framework.organisation_id:
             raise Conflict(
                 f"the framework {package.identifier} is already stored, owned by "

@@ -12,14 +12,13 @@ from typing import Any
 from sqlalchemy import delete, or_
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.errors import Conflict, FieldError, ValidationFailed
 from badge_service.formats import case
 from badge_service.frameworks.models import FrameworkAssociation, FrameworkItem, FrameworkVersion
-from badge_service.frameworks.service.authz import require_edit
 from badge_service.frameworks.service.drafts import (
     MAX_TEXT,
-    _aligned,
     _merged,
     _or_empty,
     _require_draft,
@@ -28,6 +27,7 @@ from badge_service.frameworks.service.drafts import (
 )
 from badge_service.frameworks.service.export import _iso
 from badge_service.frameworks.service.lookup import _order, descendants
+from badge_service.frameworks.service.uses import items_in_use
 
 
 def _check_item(session: Session, version: FrameworkVersion, data: dict[str, Any],
@@ -90,7 +90,7 @@ def add_item(session: Session, actor: User | None, version: FrameworkVersion,
              data: dict[str, Any], *, now: datetime) -> FrameworkItem:
     """Add an item to a draft. ``data``: item_type, labels, statements ({lang: text}),
     optional identifier, human_code, type_title, parent_id, position, notes."""
-    require_edit(session, actor, version.framework)
+    policy.require_import_framework(session, actor, version.framework.organisation_id)
     _require_draft(version)
     errors = _check_item(session, version, {"item_type": data.get("item_type"), **data}, None)
     identifier = data.get("identifier") or str(uuid.uuid4())
@@ -124,7 +124,7 @@ def update_item(session: Session, actor: User | None, item: FrameworkItem,
     """Change an item of a draft. ``changes`` may hold human_code, item_type, type_title,
     notes, labels/statements ({lang: text or None}), parent_id (None: top level), position."""
     version = item.version
-    require_edit(session, actor, version.framework)
+    policy.require_import_framework(session, actor, version.framework.organisation_id)
     _require_draft(version)
     unknown = set(changes) - {"human_code", "item_type", "type_title", "notes", "labels",
                               "statements", "parent_id", "position"}
@@ -163,11 +163,11 @@ def delete_item(session: Session, actor: User | None, item: FrameworkItem, *,
     """Remove an item of a draft with its descendants, the links from or to them and the
     rubric criteria about them. Returns how many items were removed."""
     version = item.version
-    require_edit(session, actor, version.framework)
+    policy.require_import_framework(session, actor, version.framework.organisation_id)
     _require_draft(version)
     doomed = descendants(version, item)
     ids = [i.id for i in doomed]
-    if _aligned(session, ids):
+    if items_in_use(session, ids):
         raise Conflict("achievements are aligned to this item or its sub-items; remove those "
                        "alignments first")
     document = copy.deepcopy(version.document or {})

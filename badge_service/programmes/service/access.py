@@ -8,10 +8,9 @@ from collections.abc import Callable
 from sqlalchemy import Select, select, union
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import ROLE_COORDINATOR, OrganisationRole, User
-from badge_service.accounts.service import users as accounts
-from badge_service.cohorts.models import Cohort, CohortMember
-from badge_service.errors import FieldError, Forbidden, NotFound
+from badge_service.errors import FieldError, NotFound
 from badge_service.organisations.models import Organisation
 from badge_service.programmes.models import ROLE_TRAINER, Programme, ProgrammeRole
 
@@ -43,9 +42,9 @@ def _readable_ids(user: User) -> Select:
         OrganisationRole, OrganisationRole.organisation_id == Programme.organisation_id).where(
         OrganisationRole.user_id == user.id, OrganisationRole.role == ROLE_COORDINATOR)
     trained = select(ProgrammeRole.programme_id).where(ProgrammeRole.user_id == user.id)
-    enrolled = select(Cohort.programme_id).join(
-        CohortMember, CohortMember.cohort_id == Cohort.id).where(CohortMember.user_id == user.id)
-    return union(coordinated, trained, enrolled, *(reader(user) for reader in _READERS))
+    # Participants of the programme's cohorts read it through the reader the cohorts register
+    # (programmes must not know cohorts: they come after).
+    return union(coordinated, trained, *(reader(user) for reader in _READERS))
 
 
 def visible_to(user: User, organisation_id: uuid.UUID | None = None) -> Select:
@@ -58,38 +57,17 @@ def visible_to(user: User, organisation_id: uuid.UUID | None = None) -> Select:
     return query
 
 
-def is_trainer(session: Session, user: User, programme: Programme) -> bool:
-    return session.scalar(select(ProgrammeRole.id).where(
-        ProgrammeRole.user_id == user.id, ProgrammeRole.programme_id == programme.id,
-        ProgrammeRole.role == ROLE_TRAINER)) is not None
-
-
-def can_manage(session: Session, user: User | None, programme: Programme) -> bool:
-    return user is None or accounts.is_coordinator(session, user, programme.organisation_id)
-
-
-def is_participant(session: Session, user: User, programme: Programme) -> bool:
-    return session.scalar(select(CohortMember.id).join(
-        Cohort, CohortMember.cohort_id == Cohort.id).where(
-        CohortMember.user_id == user.id, Cohort.programme_id == programme.id).limit(1)) is not None
-
-
 def can_read(session: Session, user: User | None, programme: Programme) -> bool:
     if user is None:
         return True
-    if (can_manage(session, user, programme) or is_trainer(session, user, programme)
-            or is_participant(session, user, programme)):
+    if policy.may_manage_programme(session, user, programme):  # coordinators, trainers
         return True
+    # Participants of its cohorts: through the reader the cohorts register.
     for reader in _READERS:
         ids = reader(user).subquery()
         if session.scalar(select(ids.c[0]).where(ids.c[0] == programme.id).limit(1)):
             return True
     return False
-
-
-def require_manage(session: Session, user: User | None, programme: Programme) -> None:
-    if not can_manage(session, user, programme):
-        raise Forbidden("only a coordinator of the programme's organisation can do this")
 
 
 def require_read(session: Session, user: User, programme: Programme) -> None:
@@ -125,7 +103,7 @@ def manageable_organisations(session: Session, user: User) -> list[Organisation]
     """Organisations in which ``user`` may create programmes."""
     query = select(Organisation).order_by(Organisation.name)
     if not user.is_administrator:
-        query = query.where(Organisation.id.in_(accounts.coordinated_organisation_ids(
+        query = query.where(Organisation.id.in_(policy.coordinated_organisation_ids(
             session, user)))
     return list(session.scalars(query))
 

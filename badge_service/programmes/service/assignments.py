@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.adapters import mail
 from badge_service.errors import FieldError, NotFound, ValidationFailed
+from badge_service.locale import LANGUAGES, choose_language
 from badge_service.programmes.models import ROLE_TRAINER, Programme, ProgrammeRole
-from badge_service.programmes.service.access import is_trainer, require_manage
-from badge_service.programmes.service.texts import LANGUAGES, text_of
+from badge_service.programmes.service.texts import text_of
 
 #: Like cohort invitations: long enough for someone who reads their mail once a week.
 TRAINER_INVITATION_LIFETIME = timedelta(days=14)
@@ -29,11 +30,11 @@ TRAINER_INVITATION_LIFETIME = timedelta(days=14)
 
 def add_trainer(session: Session, actor: User | None, programme: Programme, user: User) -> bool:
     """Make ``user`` a trainer of the programme; False when they already were."""
-    require_manage(session, actor, programme)
+    policy.require_coordinate_programme(session, actor, programme)
     if not user.is_active:
         raise ValidationFailed("this account is disabled",
                                [FieldError("account disabled", field="user_id")])
-    if is_trainer(session, user, programme):
+    if policy.is_trainer(session, user, programme):
         return False
     session.add(ProgrammeRole(user_id=user.id, programme_id=programme.id, role=ROLE_TRAINER))
     session.flush()
@@ -41,7 +42,7 @@ def add_trainer(session: Session, actor: User | None, programme: Programme, user
 
 
 def remove_trainer(session: Session, actor: User | None, programme: Programme, user: User) -> None:
-    require_manage(session, actor, programme)
+    policy.require_coordinate_programme(session, actor, programme)
     role = session.scalar(select(ProgrammeRole).where(
         ProgrammeRole.user_id == user.id, ProgrammeRole.programme_id == programme.id,
         ProgrammeRole.role == ROLE_TRAINER))
@@ -105,7 +106,7 @@ class TrainerAssignment:
 def trainer_invitation_message(user: User, programme: Programme,
                                link: str) -> tuple[str, str, str]:
     """``(language, subject, body)`` of the invitation, in the trainer's language."""
-    language = user.preferred_language if user.preferred_language in LANGUAGES else "en"
+    language = choose_language(preferred=user.preferred_language, fallback="en")
     texts = TRAINER_INVITATION_TEXTS[language]
     organisation = programme.organisation
     # Without a name given, the display name is the address: "Hello a@b.org," reads badly.
@@ -137,7 +138,7 @@ def assign_trainer(session: Session, actor: User | None, programme: Programme, *
     """
     # Authorisation first: someone who may not assign learns nothing about which addresses
     # have accounts, nor gets their input validated.
-    require_manage(session, actor, programme)
+    policy.require_coordinate_programme(session, actor, programme)
     errors: list[FieldError] = []
     try:
         address = accounts.normalise_email(email)

@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badge_service import policy
 from badge_service.accounts.models import User
-from badge_service.accounts.service import users as accounts
 from badge_service.errors import Conflict, FieldError, ValidationFailed
 from badge_service.organisations.models import Organisation
 from badge_service.programmes.models import Programme
-from badge_service.programmes.service.access import require_manage
 from badge_service.programmes.service.references import referring_rows
 from badge_service.programmes.service.texts import clean_i18n, text_of
 
@@ -75,7 +74,7 @@ def create(session: Session, actor: User | None, organisation_id: uuid.UUID,
         raise ValidationFailed("the organisation does not exist",
                                [FieldError("no such organisation", field="organisation_id")])
     if actor is not None:
-        accounts.require_coordinator(session, actor, organisation.id)
+        policy.require_coordinator(session, actor, organisation.id)
     values = _check(session, data, organisation.id, None)
     programme = Programme(organisation_id=organisation.id, created_at=now, title="",
                           title_i18n={}, description_i18n={})
@@ -87,7 +86,7 @@ def create(session: Session, actor: User | None, organisation_id: uuid.UUID,
 
 def update(session: Session, actor: User | None, programme: Programme, data: dict[str, Any], *,
            now: datetime) -> Programme:
-    require_manage(session, actor, programme)
+    policy.require_coordinate_programme(session, actor, programme)
     values = _check(session, data, programme.organisation_id, programme)
     _apply(programme, values)
     programme.updated_at = now
@@ -106,7 +105,7 @@ def dependants(session: Session, programme: Programme) -> dict[str, int]:
 
 def delete(session: Session, actor: User | None, programme: Programme) -> None:
     """Delete an empty programme; 409 while it has achievements, cohorts or other data."""
-    require_manage(session, actor, programme)
+    policy.require_coordinate_programme(session, actor, programme)
     found = dependants(session, programme)
     if found:
         listed = ", ".join(f"{count} {table.replace('_', ' ')}{'s' if count > 1 else ''}"

@@ -1,7 +1,7 @@
 """Bilingual (fr/en) texts as stored: checking them, and picking the one to show.
 
-Shared by programmes, achievements and delivery (imported from ``programmes.service``); a later
-pass gives them one locale module.
+Shared by programmes, achievements and delivery (imported from ``programmes.service``); the
+languages themselves are :mod:`badge_service.locale`'s.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from typing import Any
 
 from badge_service.errors import FieldError
 from badge_service.formats import names
-
-LANGUAGES = ("fr", "en")
+from badge_service.locale import LANGUAGES
 
 
 def text_of(texts: dict[str, Any] | None, language: str | None = None) -> str:

@@ -13,6 +13,7 @@ This package re-exports their public names, so ``from badge_service.verification
 service`` is the one import callers need.
 """
 
+from badge_service.locale import LANGUAGES
 from badge_service.verification.service.inputs import (
     MAX_FILES,
     MAX_JWT_BYTES,
@@ -41,7 +42,6 @@ from badge_service.verification.service.texts import (
     EMAIL_UNTRUSTED,
     EMAIL_YES,
     FAILED,
-    LANGUAGES,
     NOT_APPLICABLE,
     PASSED,
     PRESENTATION_VALID,

@@ -19,9 +19,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from badge_service.adapters.fetcher import GuardedFetcher
-from badge_service.errors import FieldError, ServiceError, ValidationFailed
+from badge_service.errors import FieldError, ValidationFailed
 from badge_service.verification.service.local import Fetcher, LocalDocuments
 from badge_service.verification.service.texts import UNAVAILABLE
+from credentials import baking
 from credentials.errors import CredentialsError
 
 log = logging.getLogger(__name__)
@@ -158,17 +159,13 @@ def load_file(data: bytes, max_bytes: int) -> bytes | dict | str | Unreadable:
 
 
 def pdf_credential(data: bytes) -> bytes | dict | str | Unreadable:
-    """The credential attached to a PDF certificate (ours are the only ones that carry one).
-
-    The one place a PDF is opened here: when credentials.verify unbakes PDFs as it does PNG and
-    SVG, this becomes ``return data``.
+    """The credential attached to a PDF certificate, read by the library (credentials.baking)
+    like a baked PNG or SVG; a PDF without one is told as "no-attachment", in words for people.
     """
     detail = "the PDF carries no credential attachment that could be read"
     try:
-        from badge_service.certificates import service as certificates
-
-        extracted = certificates.extract_credential(data)
-    except ServiceError as exc:
+        extracted = baking.unbake_pdf(data)
+    except CredentialsError as exc:
         extracted, detail = None, exc.detail  # written for people: what is wrong with the PDF
     except Exception:
         # A hostile PDF can break a parser in many ways; the person only needs to know it

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from badge_service.awards.models import IssuedCredential
-from badge_service.delivery.service.pages import public_recipient_name
 from badge_service.delivery.service.signed_texts import edition as signed_edition
+from badge_service.delivery.service.view import public_recipient_name
 from badge_service.verification.service.reports import Summary
 from badge_service.verification.service.texts import (
     EMAIL_NO,

@@ -14,7 +14,6 @@ from badge_service.keys.service import KEY_COMPROMISED
 from badge_service.keys.service import explain as explain_compromise
 from credentials.verify import VERDICTS
 
-LANGUAGES = ("fr", "en")
 #: Verdicts beyond the library's: nothing could be retrieved at a URL.
 UNAVAILABLE = "unavailable"
 ALL_VERDICTS = (*VERDICTS, UNAVAILABLE)

@@ -18,6 +18,7 @@ from typing import Any
 
 from badge_service.awards.models import STATE_REVOKED, STATE_SUSPENDED, IssuedCredential
 from badge_service.keys.service import KEY_COMPROMISED
+from badge_service.locale import choose_language
 from badge_service.verification.service.inputs import (
     VC_ACCEPT,
     Input,
@@ -36,7 +37,6 @@ from badge_service.verification.service.reports import (
 )
 from badge_service.verification.service.summary import email_answer, summarise
 from badge_service.verification.service.texts import (
-    LANGUAGES,
     PRESENTATION_VALID,
     check_title,
     explain,
@@ -58,7 +58,7 @@ def verify_any(inputs: Iterable[Input], *, now: datetime, fetcher: Fetcher,
                recipient_names: bool = True) -> list[CredentialReport]:
     """Verify every input; one report per credential (a presentation gives one per credential
     it carries). Never raises on bad input: problems become reports."""
-    language = language if language in LANGUAGES else "en"
+    language = choose_language(language, fallback="en")
     email = (email or "").strip() or None
     fetch = LocalFirstFetcher(local, fetcher)
     credential_fetch = LocalFirstFetcher(local, with_accept(fetcher, VC_ACCEPT))
