@@ -7,13 +7,16 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
+from badge_service.errors import NotFound
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Stable constraint names, so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -133,3 +136,13 @@ def listen_after_commit() -> None:
         event.listen(db.session, "after_commit", _run_callbacks)
         event.listen(db.session, "after_soft_rollback", _drop_callbacks)
         db._badge_events = True
+
+
+
+def get_or_not_found(session: Session, model: type[T], key: Any, what: str) -> T:
+    """The row of ``model`` with primary key ``key``, or NotFound("no <what> <key>") — the 404
+    every service gives for an unknown id, worded the same everywhere."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"no {what} {key}")
+    return row

@@ -297,7 +297,7 @@ def report_text(results: dict[str, Any]) -> str:
     row("Python verify, no JSON Schema (like DB's)", python["verify"])
     row("Python proofs only (verify_proofs)", python["di_verify"])
     row("Python full verify (with JSON Schema)", python["full_verify"])
-    row("Python VC-JWT sign (joserfc, EdDSA)", python["jwt_sign"])
+    row("Python VC-JWT sign (the Signer, EdDSA)", python["jwt_sign"])
     row("Python VC-JWT verify", python["jwt_verify"])
     labels = (
         ("sign", "Digital Bazaar eddsa-rdfc-2022 sign (vc.issue)"),

@@ -14,6 +14,7 @@ from badge_service import policy
 from badge_service.accounts.models import User
 from badge_service.accounts.service import users as accounts
 from badge_service.adapters.keyring import did_web_of
+from badge_service.db import get_or_not_found
 from badge_service.errors import Conflict, FieldError, NotFound, ValidationFailed
 from badge_service.formats import names
 from badge_service.organisations.models import Organisation
@@ -23,10 +24,7 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
 def get(session: Session, organisation_id: uuid.UUID) -> Organisation:
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise NotFound(f"no organisation {organisation_id}")
-    return organisation
+    return get_or_not_found(session, Organisation, organisation_id, "organisation")
 
 
 def by_slug(session: Session, slug: str) -> Organisation:

@@ -47,11 +47,11 @@ from badge_service.accounts.service.tokens import (
     revoke_api_token,
     tokens_of,
 )
+from badge_service.db import get_or_not_found
 from badge_service.errors import (
     AuthenticationRequired,
     Conflict,
     FieldError,
-    NotFound,
     ValidationFailed,
 )
 from badge_service.formats import names
@@ -139,10 +139,7 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 
 def get_user(session: Session, user_id: uuid.UUID) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"no user {user_id}")
-    return user
+    return get_or_not_found(session, User, user_id, "user")
 
 
 def create_user(session: Session, *, email: str, display_name: str | None = None,

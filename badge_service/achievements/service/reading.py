@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from badge_service.accounts.models import User
 from badge_service.achievements.models import Achievement
+from badge_service.db import get_or_not_found
 from badge_service.errors import NotFound
 from badge_service.frameworks.models import (
     STATUS_PUBLISHED,
@@ -28,10 +29,7 @@ LEVEL_ITEM_TYPE = "level"
 
 
 def get(session: Session, achievement_id: uuid.UUID) -> Achievement:
-    achievement = session.get(Achievement, achievement_id)
-    if achievement is None:
-        raise NotFound(f"no achievement {achievement_id}")
-    return achievement
+    return get_or_not_found(session, Achievement, achievement_id, "achievement")
 
 
 def get_readable(session: Session, user: User | None, achievement_id: uuid.UUID) -> Achievement:

@@ -22,7 +22,8 @@ from badge_service.awards.models import (
     IssuedCredential,
 )
 from badge_service.awards.service.award_requests import MAX_BATCH
-from badge_service.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from badge_service.db import get_or_not_found
+from badge_service.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from badge_service.status import service as status_lists
 
 ACTIONS = ("revoke", "suspend", "reinstate")
@@ -31,10 +32,7 @@ MAX_STATUS_BATCH = MAX_BATCH
 
 
 def get_credential(session: Session, credential_id: uuid.UUID) -> IssuedCredential:
-    credential = session.get(IssuedCredential, credential_id)
-    if credential is None:
-        raise NotFound(f"no credential {credential_id}")
-    return credential
+    return get_or_not_found(session, IssuedCredential, credential_id, "credential")
 
 
 

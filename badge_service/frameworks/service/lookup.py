@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from badge_service.db import get_or_not_found
 from badge_service.errors import FieldError, NotFound, ValidationFailed
 from badge_service.formats import case
 from badge_service.frameworks.models import (
@@ -23,10 +24,7 @@ from badge_service.frameworks.service.export import _plain_item
 
 
 def get(session: Session, framework_id: uuid.UUID) -> Framework:
-    framework = session.get(Framework, framework_id)
-    if framework is None:
-        raise NotFound(f"no framework {framework_id}")
-    return framework
+    return get_or_not_found(session, Framework, framework_id, "framework")
 
 
 def find(session: Session, reference: str) -> Framework:
@@ -43,17 +41,11 @@ def find(session: Session, reference: str) -> Framework:
 
 
 def get_version(session: Session, version_id: uuid.UUID) -> FrameworkVersion:
-    version = session.get(FrameworkVersion, version_id)
-    if version is None:
-        raise NotFound(f"no framework version {version_id}")
-    return version
+    return get_or_not_found(session, FrameworkVersion, version_id, "framework version")
 
 
 def get_item(session: Session, item_id: uuid.UUID) -> FrameworkItem:
-    item = session.get(FrameworkItem, item_id)
-    if item is None:
-        raise NotFound(f"no framework item {item_id}")
-    return item
+    return get_or_not_found(session, FrameworkItem, item_id, "framework item")
 
 
 def list_query(*, organisation_id: uuid.UUID | None = None, identifier: str | None = None,

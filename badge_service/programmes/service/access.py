@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from badge_service import policy
 from badge_service.accounts.models import ROLE_COORDINATOR, OrganisationRole, User
+from badge_service.db import get_or_not_found
 from badge_service.errors import FieldError, NotFound
 from badge_service.organisations.models import Organisation
 from badge_service.programmes.models import ROLE_TRAINER, Programme, ProgrammeRole
@@ -31,10 +32,7 @@ def register_reader(reader: Reader) -> Reader:
 
 
 def get(session: Session, programme_id: uuid.UUID) -> Programme:
-    programme = session.get(Programme, programme_id)
-    if programme is None:
-        raise NotFound(f"no programme {programme_id}")
-    return programme
+    return get_or_not_found(session, Programme, programme_id, "programme")
 
 
 def _readable_ids(user: User) -> Select:
