@@ -30,9 +30,9 @@ from badge_service.achievements.models import Achievement
 from badge_service.adapters.keyring import current_keyring
 from badge_service.awards.service import awarding, batch_limit, issuing
 from badge_service.clock import utcnow
-from badge_service.cohorts.api import CSV_TYPES, read_upload
 from badge_service.db import db
 from badge_service.edge.auth import api_user
+from badge_service.edge.csv_upload import CSV_TYPES, read_upload
 from badge_service.edge.openapi import Strict, operation, paged, parse_body
 from badge_service.errors import FieldError, UnsupportedMediaType, ValidationFailed
 

@@ -29,15 +29,13 @@ from badge_service.cohorts.api.schemas import (
 from badge_service.cohorts.models import Cohort, CohortMember
 from badge_service.db import db
 from badge_service.edge.auth import api_user
+from badge_service.edge.csv_upload import read_upload
 from badge_service.edge.language import configured_language
 from badge_service.edge.openapi import created, operation, paged, parse_body
 from badge_service.edge.problems import problem_response
-from badge_service.errors import FieldError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from badge_service.errors import FieldError, ValidationFailed
 
 TAG = "cohorts"
-CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/vnd.ms-excel")
-
-
 def _counts_if_manager(cohort: Cohort) -> dict[str, int] | None:
     if not policy.may_manage_programme(db.session, api_user(), cohort.programme):
         return None
@@ -226,26 +224,6 @@ def invite_member(cohort_id: uuid.UUID, member_id: uuid.UUID) -> Any:
 # --- import ----------------------------------------------------------------------------------
 
 
-def read_upload() -> bytes:
-    """The CSV of an import request: multipart field ``file`` or a text/csv body."""
-    limit = int(current_app.config["MAX_IMPORT_BYTES"])
-    if request.content_length is not None and request.content_length > limit + 64 * 1024:
-        raise PayloadTooLarge(f"the largest accepted import is {limit} bytes")
-    if request.mimetype == "multipart/form-data":
-        upload = request.files.get("file")
-        if upload is None:
-            raise ValidationFailed("send the CSV file in the multipart field 'file'",
-                                   [FieldError("is required", field="file")])
-        data = upload.stream.read(limit + 1)
-    elif request.mimetype in CSV_TYPES:
-        data = request.get_data(cache=False)
-    else:
-        raise UnsupportedMediaType(
-            "send the CSV as multipart/form-data (field 'file') or as the body with "
-            "Content-Type: text/csv")
-    if len(data) > limit:
-        raise PayloadTooLarge(f"the largest accepted import is {limit} bytes")
-    return data
 
 
 def run_import(programme_id: uuid.UUID, cohort_id: uuid.UUID | None) -> Any:

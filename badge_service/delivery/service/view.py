@@ -15,6 +15,7 @@ and the clock).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -258,3 +259,40 @@ def evidence(document: dict[str, Any]) -> list[dict[str, str]]:
                     "url": url if url.startswith(("https://", "http://")) else "",
                     "name": text(entry.get("name"))})
     return out
+
+
+# --- any issuer's credential (the verification report) -------------------------------------
+
+def foreign_text(value: Any, language: str) -> str | None:
+    """A display string of any issuer's document (the verification report reads others'
+    credentials too): a plain string, a language map, a value object or a list of them, cut at
+    500 characters; None for anything else. Ours go through :func:`text` and signed_texts."""
+    if isinstance(value, str):
+        return value[:500]
+    if isinstance(value, Mapping):
+        if "@value" in value and isinstance(value["@value"], str):
+            return value["@value"][:500]
+        for key in (language, "en", "fr"):
+            if isinstance(value.get(key), str):
+                return value[key][:500]
+        for text in value.values():
+            if isinstance(text, str):
+                return text[:500]
+    if isinstance(value, list):
+        texts = [v for v in value if isinstance(v, Mapping)]
+        for wanted in (language, None):
+            for item in texts:
+                if wanted is None or item.get("@language") == wanted:
+                    found = foreign_text(item, language)
+                    if found:
+                        return found
+        for item in value:
+            found = foreign_text(item, language)
+            if found:
+                return found
+    return None
+
+
+def foreign_date(value: Any) -> str | None:
+    """A date of any issuer's document as it was written (at most 64 characters)."""
+    return value[:64] if isinstance(value, str) else None

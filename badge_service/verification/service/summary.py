@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
 
 from badge_service.awards.models import IssuedCredential
 from badge_service.delivery.service.signed_texts import edition as signed_edition
-from badge_service.delivery.service.view import public_recipient_name
+from badge_service.delivery.service.view import foreign_date, foreign_text, public_recipient_name
 from badge_service.verification.service.reports import Summary
 from badge_service.verification.service.texts import (
     EMAIL_NO,
@@ -26,34 +25,6 @@ from badge_service.verification.service.texts import (
 from credentials.models import identity_matches, issuer_id
 
 
-def _text(value: Any, language: str) -> str | None:
-    """A display string from a plain string, a language map or a list of language values."""
-    if isinstance(value, str):
-        return value[:500]
-    if isinstance(value, Mapping):
-        if "@value" in value and isinstance(value["@value"], str):
-            return value["@value"][:500]
-        for key in (language, "en", "fr"):
-            if isinstance(value.get(key), str):
-                return value[key][:500]
-        for text in value.values():
-            if isinstance(text, str):
-                return text[:500]
-    if isinstance(value, list):
-        texts = [v for v in value if isinstance(v, Mapping)]
-        for wanted in (language, None):
-            for item in texts:
-                if wanted is None or item.get("@language") == wanted:
-                    found = _text(item, language)
-                    if found:
-                        return found
-        for item in value:
-            found = _text(item, language)
-            if found:
-                return found
-    return None
-
-
 def summarise(credential: dict | None, issued: IssuedCredential | None, language: str,
              recipient_names: bool) -> Summary:
     if credential is None:
@@ -64,13 +35,13 @@ def summarise(credential: dict | None, issued: IssuedCredential | None, language
     achievement = subject.get("achievement") if isinstance(subject, Mapping) else None
     summary = Summary(
         credential_id=credential.get("id") if isinstance(credential.get("id"), str) else None,
-        issuer=_text(issuer.get("name"), language) if isinstance(issuer, Mapping) else None,
+        issuer=foreign_text(issuer.get("name"), language) if isinstance(issuer, Mapping) else None,
         issuer_id=issuer_id(credential, allow_empty=True),
-        achievement=(_text(achievement.get("name"), language)
+        achievement=(foreign_text(achievement.get("name"), language)
                      if isinstance(achievement, Mapping) else None),
-        issued=_date(credential.get("validFrom") or credential.get("awardedDate")
+        issued=foreign_date(credential.get("validFrom") or credential.get("awardedDate")
                      or credential.get("issuanceDate")),
-        expires=_date(credential.get("validUntil") or credential.get("expirationDate")),
+        expires=foreign_date(credential.get("validUntil") or credential.get("expirationDate")),
     )
     if issued is not None:
         # Ours: the achievement's name in the reader's language when the credential has that
@@ -84,10 +55,6 @@ def summarise(credential: dict | None, issued: IssuedCredential | None, language
             recipient=recipient,
             recipient_note=in_language(RECIPIENT_NOTE, language) if recipient else None)
     return summary
-
-
-def _date(value: Any) -> str | None:
-    return value[:64] if isinstance(value, str) else None
 
 
 def email_answer(credential: dict | None, verdict: str, email: str,
