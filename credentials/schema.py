@@ -16,7 +16,7 @@ schemas, whose every property is a ``oneOf`` (single value or array), that is ab
 credential. So each schema is also compiled, once, by ``jsonschema-rs`` (a native draft 2019-09
 validator), which answers "valid or not" in microseconds. A document it accepts is accepted
 only if ``jsonschema`` would accept it too -- the two agree on these schemas, as
-``tests/credentials/test_schema_validation.py`` checks keyword by keyword and on over a
+``tests/credentials/test_schema_validation_native.py`` checks keyword by keyword and on over a
 thousand altered credentials -- and for anything it refuses, ``jsonschema`` decides and produces the
 violations, so the reports are ``jsonschema``'s. ``jsonschema-rs`` gets the same bundled
 documents and a retriever that refuses every other URL: it never fetches either.

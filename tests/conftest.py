@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from postgres_helpers import create_postgres_database, drop_postgres_database
 
 #: Fixture plugins shared by every test folder (tests/ is on sys.path through this conftest).
 pytest_plugins = ["certificates_helpers", "suite_fixtures"]
@@ -54,46 +55,13 @@ def fast_password_hashing():
 
 # --- the service: one app per test, on SQLite and on PostgreSQL -----------------------------
 
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _postgres_database() -> str:
-    """A fresh database for this test session on the local PostgreSQL server."""
-    import uuid
-
-    import sqlalchemy as sa
-
-    try:
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            name = f"badge_test_{uuid.uuid4().hex[:12]}"
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    except Exception as exc:
-        message = f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({type(exc).__name__})"
-        if os.environ.get("CI"):
-            pytest.fail(message + " — required under CI")
-        pytest.skip(message + "; the PostgreSQL half of the suite runs where it is")
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def _drop_postgres_database(url: str) -> None:
-    import sqlalchemy as sa
-
-    name = url.rsplit("/", 1)[1]
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
     """A migrated, empty database per backend, shared by the session's tests."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     else:
-        url = _postgres_database()
+        url = create_postgres_database()
     from badge_service import create_app
     from badge_service.db import db
 
@@ -105,7 +73,7 @@ def database_url(request, tmp_path_factory):
         db.engine.dispose()
     yield url
     if request.param == "postgresql":
-        _drop_postgres_database(url)
+        drop_postgres_database(url)
 
 
 def _test_config(url: str, folder: Path) -> dict:

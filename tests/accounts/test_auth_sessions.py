@@ -255,7 +255,7 @@ def test_a_locked_out_account_logs_in_by_email_link(app, client, session, mailbo
 
 
 def test_a_login_link_expires(app, client, session):
-    """Signed like every email link (only the digest is kept, see test_auth.py), and it
+    """Signed like every email link (only the digest is kept, see test_auth_email_links.py), and it
     expires: one created LOGIN_LINK_MINUTES ago no longer works."""
     ana = make_user("ana@example.org")
     minutes = app.config["LOGIN_LINK_MINUTES"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from postgres_helpers import create_postgres_database, drop_postgres_database
 
 from badge_service import create_app
 from badge_service.db import db
@@ -12,14 +13,12 @@ from badge_service.db import db
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database(request, tmp_path):
-    import conftest
-
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    url = conftest._postgres_database()
+    url = create_postgres_database()
     yield url
-    conftest._drop_postgres_database(url)
+    drop_postgres_database(url)
 
 
 def test_upgrade_to_head_matches_models(empty_database, tmp_path):

@@ -1,65 +1,22 @@
 """The public credential page: live status, content negotiation, languages, link previews,
-sharing, and what must never appear on it (emails, reasons, unescaped names)."""
+and what must never appear on it (emails, reasons, unescaped names)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import timedelta
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
-from accounts_helpers import login
-from issuing_helpers import NOW, issuing_context
+from delivery_helpers import BASE, BROWSER, Page, award, page_of
+from issuing_helpers import NOW
 from programmes_helpers import achievement_data, item, make_framework
-from sqlalchemy import select
 
-from badge_service.accounts.models import User
 from badge_service.achievements import service as achievements
 from badge_service.awards.service import issuing
 from badge_service.clock import utcnow
 from badge_service.delivery.service import pages as delivery
 from credentials.did import Resolver
 from credentials.verify import verify
-
-BASE = "https://badges.example.org"
-BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-
-
-class Page(HTMLParser):
-    """The bits of a page the tests look at: meta tags, links, the status."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.meta: dict[str, str] = {}
-        self.links: list[str] = []
-        self.status: str | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
-        attributes = dict(attrs)
-        if tag == "meta" and (attributes.get("property") or attributes.get("name")):
-            self.meta[attributes.get("property") or attributes["name"]] = attributes["content"]
-        if tag == "a" and attributes.get("href"):
-            self.links.append(attributes["href"])
-        if attributes.get("data-status"):
-            self.status = attributes["data-status"]
-
-
-def award(app, session, world, achievement=None, person=None, **row):  # type: ignore[no-untyped-def]
-    person = person or world.participants[0]
-    result = issuing.award(session, world.trainer, achievement or world.units[0],
-                           [issuing.AwardRow(person.email, **row)],
-                           issuing=issuing_context(app, notify=False))
-    session.commit()
-    return result.outcomes[0].credential
-
-
-def page_of(client, credential, **headers):  # type: ignore[no-untyped-def]
-    response = client.get(f"/credentials/{credential.id}", headers={"Accept": BROWSER, **headers})
-    assert response.status_code == 200
-    assert response.mimetype == "text/html"
-    return response
 
 
 def fetch_status_list(client):  # type: ignore[no-untyped-def]
@@ -349,66 +306,3 @@ def test_link_preview_uses_the_uploaded_picture(app, session, client, world):
     redirect = client.get(f"/credentials/{credential.id}/image.svg")
     assert redirect.status_code == 302
     assert redirect.location.endswith(f"/uploads/{stored.name}")
-
-
-# --- sharing ---------------------------------------------------------------------------------
-
-
-def test_linkedin_link_for_the_owner_only(app, session, client, world):
-    owner = session.scalars(select(User).where(
-        User.email == world.logins["participant"].email)).one()
-    unit = world.units[3]
-    unit.validity_days = 365
-    credential = award(app, session, world, achievement=unit, person=owner)
-    anonymous = page_of(client, credential).get_data(as_text=True)
-    assert "linkedin.com" not in anonymous
-    login(client, owner.email, world.logins["participant"].password)
-    response = page_of(client, credential)
-    assert response.headers["Cache-Control"] == "private, no-cache"
-    [link] = [a for a in Page(response.get_data(as_text=True)).links if "linkedin.com" in a]
-    parts = urlsplit(link)
-    assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.linkedin.com",
-                                                        "/profile/add")
-    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    assert query == {
-        "startTask": "CERTIFICATION_NAME",
-        "name": credential.document["credentialSubject"]["achievement"]["name"],
-        "organizationName": credential.document["issuer"]["name"],
-        "issueYear": "2026", "issueMonth": "9",
-        "expirationYear": "2027", "expirationMonth": "9",
-        "certUrl": f"{BASE}/credentials/{credential.id}",
-        "certId": str(credential.id),
-    }
-
-
-def test_linkedin_url_helper():
-    from datetime import UTC, datetime
-
-    url = delivery.linkedin_url(name="Évaluation & numérique", organisation_name="Université",
-                                issued_at=datetime(2026, 1, 31, tzinfo=UTC), valid_until=None,
-                                credential_url="https://b.example/credentials/1",
-                                credential_id="1", organisation_id="12345")
-    query = parse_qs(urlsplit(url).query)
-    assert query["name"] == ["Évaluation & numérique"]
-    assert query["organizationId"] == ["12345"]
-    assert "organizationName" not in query
-    assert query["issueMonth"] == ["1"]
-    assert "expirationYear" not in query
-
-
-def test_helpers():
-    from datetime import UTC, datetime
-
-    assert delivery.download_filename("NUMEFA – Éducation à l'informatique", "png") == (
-        "numefa-education-a-l-informatique.png")
-    assert delivery.download_filename('../../"; rm -rf', "svg") == "rm-rf.svg"
-    assert delivery.download_filename("日本語", "json") == "credential.json"
-    assert delivery.choose_language("en", "fr", "fr") == "en"
-    assert delivery.choose_language(None, "en", "fr") == "en"
-    assert delivery.choose_language("de", None, "en-GB") == "en"
-    assert delivery.choose_language(None, None, None) == "fr"
-    assert delivery.format_date(datetime(2026, 3, 1, tzinfo=UTC), "fr") == "1er mars 2026"
-    svg = delivery.default_badge_svg("A" * 500, "Org\x00", seed="s")
-    assert len(svg) < 2000
-    assert b"\x00" not in svg
-    json.dumps(delivery.LABELS)  # plain texts only
