@@ -112,6 +112,8 @@ def _derive(settings: dict[str, Any], instance: Path, project: Path) -> dict[str
         out["OUTBOX_DIR"] = str(instance / "outbox")
     if out["UPLOAD_DIR"] is None:
         out["UPLOAD_DIR"] = str(instance / "uploads")
+    if out["EVIDENCE_DIR"] is None:
+        out["EVIDENCE_DIR"] = str(instance / "evidence")
     if out["SESSION_COOKIE_SECURE"] is None:
         out["SESSION_COOKIE_SECURE"] = out["PUBLIC_BASE_URL"].startswith("https://")
     if out["SECRET_KEY"] is None:

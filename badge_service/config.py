@@ -72,6 +72,13 @@ SETTINGS: dict[str, Setting] = {
     "OUTBOX_DIR": Setting(str, None, "where mail is written without SMTP; default instance/outbox"),
     "UPLOAD_DIR": Setting(str, None, "uploaded images; default instance/uploads"),
     "MAX_UPLOAD_BYTES": Setting(int, 2 * 1024 * 1024, "largest accepted upload"),
+    "EVIDENCE_DIR": Setting(str, None, "portfolio evidence files, by SHA-256; default "
+                            "instance/evidence"),
+    "EVIDENCE_MAX_BYTES": Setting(int, 200 * 1024 * 1024, "largest accepted evidence file "
+                                  "(default 200 MiB: a short video)"),
+    "EVIDENCE_TYPES": Setting(str, None, "media types accepted as evidence, comma-separated; "
+                              "default: documents (PDF, Office, OpenDocument, text), images, "
+                              "audio, video and archives (adapters/content_types.py)"),
     "MAX_IMPORT_BYTES": Setting(int, 10 * 1024 * 1024, "largest accepted import file"),
     "IMAGE_MAX_PIXELS": Setting(int, 4096 * 4096, "largest accepted badge/issuer PNG in "
                                       "pixels (width × height, read from its header before "
@@ -183,8 +190,9 @@ def _validate(config: dict[str, Any]) -> None:
         raise ConfigError("VERIFY_RATE_PER_MINUTE must be 0 (no limit) or more")
     if not 14 <= config["KEY_SCRYPT_LOG_N"] <= 22:
         raise ConfigError("KEY_SCRYPT_LOG_N must be between 14 and 22")
-    for name in ("MAX_UPLOAD_BYTES", "MAX_IMPORT_BYTES", "PAGE_SIZE", "MAX_PAGE_SIZE",
-                 "SMTP_PORT", "SMTP_TIMEOUT", "LOGIN_LINK_MINUTES", "PASSWORD_RESET_MINUTES",
+    for name in ("MAX_UPLOAD_BYTES", "MAX_IMPORT_BYTES", "EVIDENCE_MAX_BYTES", "PAGE_SIZE",
+                 "MAX_PAGE_SIZE", "SMTP_PORT", "SMTP_TIMEOUT", "LOGIN_LINK_MINUTES",
+                 "PASSWORD_RESET_MINUTES",
                  "LOGIN_FAILURES_PER_IP", "REQUEST_TIMEOUT", "AWARD_CREDENTIALS_PER_SECOND"):
         if config[name] <= 0:
             raise ConfigError(f"{name} must be positive")

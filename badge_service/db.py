@@ -90,22 +90,28 @@ def sqlite_begin(connection: Any) -> None:
 # --- actions after the commit ----------------------------------------------------------------
 
 _KEY = "after_commit"
+_UNDO = "after_rollback"
 
 
-def after_commit(callback: Callable[[], None]) -> None:
-    """Run ``callback`` once the current transaction has committed (never if it rolls back)."""
+def after_commit(callback: Callable[[], None],
+                 on_rollback: Callable[[], None] | None = None) -> None:
+    """Run ``callback`` once the current transaction has committed (never if it rolls back);
+    ``on_rollback`` instead, if it rolls back (a staged file is then deleted, for instance)."""
     session = db.session()
     if not session.in_transaction():
         # A rollback of a session that never began fires no event, which would leave the
         # callback queued for the next commit; beginning here makes the rollback drop it.
         session.begin()
     session.info.setdefault(_KEY, []).append(callback)
+    if on_rollback is not None:
+        session.info.setdefault(_UNDO, []).append(on_rollback)
 
 
 def discard_pending() -> None:
     """Roll back and forget every queued after-commit action."""
     db.session.rollback()
     db.session.info.pop(_KEY, None)
+    _run_all(db.session.info.pop(_UNDO, []), "after-rollback")
 
 
 def _run_callbacks(session: Session) -> None:
@@ -113,12 +119,17 @@ def _run_callbacks(session: Session) -> None:
         # SQLAlchemy fires after_commit when a savepoint is released too (status-index
         # allocation uses savepoints): nothing is saved yet, so nothing may be sent yet.
         return
-    for callback in session.info.pop(_KEY, []):
+    session.info.pop(_UNDO, None)
+    _run_all(session.info.pop(_KEY, []), "after-commit")
+
+
+def _run_all(callbacks: list[Callable[[], None]], when: str) -> None:
+    for callback in callbacks:
         try:
             callback()
         except Exception:
-            # The data is saved; a failed side effect (e.g. mail) is logged, not undone.
-            log.exception("after-commit action failed")
+            # The data is saved (or undone); a failed side effect (e.g. mail) is logged.
+            log.exception("%s action failed", when)
 
 
 def _drop_callbacks(session: Session, previous: Any) -> None:
@@ -128,6 +139,7 @@ def _drop_callbacks(session: Session, previous: Any) -> None:
         # an action inside a savepoint it may roll back must not queue it there.
         return
     session.info.pop(_KEY, None)
+    _run_all(session.info.pop(_UNDO, []), "after-rollback")
 
 
 def listen_after_commit() -> None:

@@ -13,17 +13,18 @@ from flask import Flask
 #: routes are fixed by the W3C specification, outside ``/api/v1``).
 BLUEPRINTS = ("home.views", "accounts.views", "organisations.views", "programmes.views",
               "achievements.views", "cohorts.views", "status.views", "frameworks.views",
-              "awards.views", "delivery.views", "certificates.views", "verification.views",
-              "vcapi.api")
+              "awards.views", "portfolios.views", "delivery.views", "certificates.views",
+              "verification.views", "audit.views", "vcapi.api")
 #: Domain packages with an ``api`` module.
 APIS = ("accounts", "organisations", "programmes", "achievements", "awards", "cohorts",
-        "delivery", "frameworks", "verification")
+        "delivery", "frameworks", "verification", "portfolios", "audit")
 
 #: Command groups of the ``badge-service`` command line: ``(module, attribute)``.
 COMMANDS = (("accounts.cli", "users_group"), ("accounts.cli", "tokens_group"),
             ("keys.cli", "keys_group"), ("cohorts.cli", "cohorts_group"),
             ("programmes.cli", "programmes_group"), ("frameworks.cli", "frameworks_group"),
-            ("demo.cli", "demo_command"), ("awards.cli", "awards_group"))
+            ("demo.cli", "demo_command"), ("awards.cli", "awards_group"),
+            ("portfolios.cli", "portfolios_group"), ("audit.cli", "audit_group"))
 
 
 def commands() -> list[click.Command]:

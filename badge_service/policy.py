@@ -103,6 +103,31 @@ def managed_programme_ids(user: User) -> Select:
     return union(coordinated, trained)
 
 
+# --- the audit trail ----------------------------------------------------------------------
+
+#: Said when someone other than a coordinator asks for a programme's audit trail.
+READ_AUDIT = "only coordinators of the programme's organisation can read its audit trail"
+
+
+def may_read_audit(session: Session, user: User | None, programme: Programme) -> bool:
+    """Read a programme's audit trail: coordinators of its organisation, administrators and
+    the operator — not its trainers, whose acts (and revocation reasons) the trail is there
+    for coordinators to oversee; trainers see the credentials' states on the awards pages."""
+    return may_coordinate_programme(session, user, programme)
+
+
+def require_read_audit(session: Session, user: User | None, programme: Programme) -> None:
+    if not may_read_audit(session, user, programme):
+        raise Forbidden(READ_AUDIT)
+
+
+def require_read_organisation_audit(session: Session, user: User | None,
+                                    organisation_id: uuid.UUID) -> None:
+    """An organisation's whole trail (its programmes' and its frameworks'): the same people."""
+    if user is not None and not coordinates(session, user, organisation_id):
+        raise Forbidden("only a coordinator of the organisation can read its audit trail")
+
+
 # --- awards and credentials ---------------------------------------------------------------
 
 def may_award(session: Session, user: User | None, achievement: Any) -> bool:
@@ -169,3 +194,27 @@ def may_import_any_framework(session: Session, user: User | None) -> bool:
         return True
     return session.scalar(select(OrganisationRole.id).where(
         OrganisationRole.user_id == user.id).limit(1)) is not None
+
+
+# --- portfolios ---------------------------------------------------------------------------
+
+#: Said to anyone but its owner who asks for an evidence item (submissions will widen this to
+#: the trainers and jury of the programmes it was submitted to).
+SEE_EVIDENCE = "only its owner can see this evidence item"
+
+
+def may_view_portfolio_item(session: Session, user: User | None, item: Any) -> bool:
+    """See an evidence item: its owner (and the command-line operator); nobody else yet —
+    not even administrators: a portfolio is personal until its owner submits it."""
+    return user is None or item.owner_id == user.id
+
+
+def require_view_portfolio_item(session: Session, user: User | None, item: Any) -> None:
+    if not may_view_portfolio_item(session, user, item):
+        raise Forbidden(SEE_EVIDENCE)
+
+
+def require_edit_portfolio_item(user: User | None, item: Any) -> None:
+    """Revise or delete an evidence item: its owner only (the operator too)."""
+    if user is not None and item.owner_id != user.id:
+        raise Forbidden("only its owner can change this evidence item")

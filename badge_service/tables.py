@@ -6,6 +6,7 @@ from badge_service.achievements.models import (
     AchievementAlignment,
     AchievementRequirement,
 )
+from badge_service.audit.models import AuditEntry
 from badge_service.awards.models import IssuedCredential
 from badge_service.cohorts.models import Cohort, CohortMember, PendingImport
 from badge_service.frameworks.models import (
@@ -15,6 +16,7 @@ from badge_service.frameworks.models import (
     FrameworkVersion,
 )
 from badge_service.organisations.models import Organisation
+from badge_service.portfolios.models import PortfolioItem, PortfolioItemVersion, PortfolioTag
 from badge_service.programmes.models import Programme, ProgrammeRole
 from badge_service.status.models import StatusEntry, StatusList
 
@@ -23,6 +25,7 @@ __all__ = [
     "AchievementAlignment",
     "AchievementRequirement",
     "ApiToken",
+    "AuditEntry",
     "Cohort",
     "CohortMember",
     "EmailToken",
@@ -35,6 +38,9 @@ __all__ = [
     "Organisation",
     "OrganisationRole",
     "PendingImport",
+    "PortfolioItem",
+    "PortfolioItemVersion",
+    "PortfolioTag",
     "Programme",
     "ProgrammeRole",
     "StatusEntry",

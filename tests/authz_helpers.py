@@ -76,6 +76,9 @@ ANY_USER = {
     "api.cohorts_my_memberships": "one's own cohorts",
     "delivery.my_credentials": "one's own badges",
     "api.delivery_my_credentials": "one's own badges",
+    "portfolios.index": "one's own portfolio",
+    "api.portfolios_list_items": "one's own portfolio",
+    "api.portfolios_list_competences": "the competences of one's own programmes",
     # Listings filtered to what the user may see (the sweep checks that nothing of the other
     # organisation's programmes, cohorts, participants or credentials shows).
     "programmes.programme_list": "filtered listing",

@@ -88,6 +88,7 @@ def _test_config(url: str, folder: Path) -> dict:
         "VERIFY_RATE_PER_MINUTE": 0,  # test_ratelimit.py turns the limit on
         "OUTBOX_DIR": str(folder / "outbox"),
         "UPLOAD_DIR": str(folder / "uploads"),
+        "EVIDENCE_DIR": str(folder / "evidence"),
         "WTF_CSRF_ENABLED": False,
     }
 

@@ -57,6 +57,8 @@ class Upload:
     raw_types: tuple[str, ...]
     form_field: str = "file"
     description: str = ""
+    #: Other form fields sent with the file: name -> JSON schema.
+    other_fields: Mapping[str, Any] = field(default_factory=dict)
 
 
 #: The upload kinds of this API, by name, so a declaration reads ``upload="image"``.
@@ -220,7 +222,7 @@ def _upload_content(upload: Upload) -> dict[str, Any]:
         file_schema["description"] = upload.description
     multipart: dict[str, Any] = {"schema": {
         "type": "object", "required": [upload.form_field],
-        "properties": {upload.form_field: file_schema}}}
+        "properties": {upload.form_field: file_schema, **upload.other_fields}}}
     if upload.raw_types:
         multipart["encoding"] = {upload.form_field: {"contentType": ", ".join(upload.raw_types)}}
     content = {"multipart/form-data": multipart}

@@ -4,7 +4,8 @@
 idempotent: with a request key, a retried request finds the credentials it already issued
 instead of issuing twice. Each credential gets one status entry (see models/issued.py for why
 one, with purpose "suspension"), is signed with the organisation's active key, and is emailed
-to the recipient after the transaction commits.
+to the recipient after the transaction commits. Every credential issued (bulk awards and
+composites too) appends an audit entry in the same transaction (services/trail.py).
 
 The request's vocabulary (services.award_requests), the mail (services.notifications) and
 status changes (services.status_changes) have their own modules; their names stay importable
@@ -32,6 +33,7 @@ from badge_service.achievements import service as achievements
 from badge_service.achievements.models import Achievement
 from badge_service.adapters.keyring import Keyring
 from badge_service.awards.models import STATE_ACTIVE, STATE_REVOKED, IssuedCredential
+from badge_service.awards.service import trail
 from badge_service.awards.service.award_requests import (
     MAX_BATCH,
     NARRATIVE_MAX,
@@ -213,6 +215,8 @@ def award(session: Session, actor: User | None, achievement: Achievement,
                            narrative=(row.narrative or "").strip() or None,
                            evidence_url=(row.evidence_url or "").strip() or None,
                            level=level, request_key=key)
+        trail.issued(session, credential, actor, now=issuing.now,
+                     level=(level.human_code or str(level.id)) if level else None)
         result.outcomes.append(AwardOutcome(user.email, "issued", credential, row.row))
     for user in {o.credential.recipient for o in result.outcomes if o.outcome == "issued"}:
         result.composites.extend(award_composites(session, user, achievement, issuing=issuing))
@@ -272,10 +276,11 @@ def award_composites(session: Session, user: User, achievement: Achievement, *,
                 continue
             if active_credential(session, composite.id, user.id, issuing.now) is not None:
                 continue
-            issued.append(issue(session, composite, user, issuing=issuing, awarded_by=None,
-                                narrative=None, evidence_url=None, level=None,
-                                request_key=_request_digest(
-                                    f"composite:{composite.id}:{user.id}")))
+            credential = issue(session, composite, user, issuing=issuing, awarded_by=None,
+                               narrative=None, evidence_url=None, level=None,
+                               request_key=_request_digest(f"composite:{composite.id}:{user.id}"))
+            trail.issued(session, credential, trail.AUTOMATIC, now=issuing.now)
+            issued.append(credential)
             pending.append(composite.id)
     return issued
 

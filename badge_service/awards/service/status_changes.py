@@ -1,7 +1,8 @@
 """Revoking, suspending and reinstating issued credentials — all of a request or none.
 
 The live status is the credential's row and its bit in the organisation's status list (see
-awards/models.py): both change together, and a revocation is for good.
+awards/models.py): both change together, and a revocation is for good. Each change appends an
+audit entry (state and reason before and after) in the same transaction (services/trail.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from badge_service.awards.models import (
     STATE_SUSPENDED,
     IssuedCredential,
 )
+from badge_service.awards.service import trail
 from badge_service.awards.service.award_requests import MAX_BATCH
 from badge_service.db import get_or_not_found
 from badge_service.errors import Conflict, FieldError, Forbidden, ValidationFailed
@@ -62,6 +64,7 @@ def change_status(session: Session, actor: User | None, credentials: Iterable[Is
     if errors:
         raise Conflict("nothing was changed", errors)
     for credential in targets:
+        before = {"state": credential.state, "reason": credential.state_reason}
         value = 0 if action == "reinstate" else 1
         status_lists.set_status(session, credential.status_list, credential.status_index,
                                 value, now=now)
@@ -70,6 +73,8 @@ def change_status(session: Session, actor: User | None, credentials: Iterable[Is
         credential.state_reason = reason or None
         credential.state_changed_at = now
         credential.state_changed_by_id = actor.id if actor else None
+        # In the act's transaction: the entry commits with the change or not at all.
+        trail.status_changed(session, credential, actor, action, before=before, now=now)
     session.flush()
     return targets
 

@@ -1,5 +1,5 @@
 """Versions: a draft of the next version, its title and description, publishing, discarding.
-A published version never changes."""
+A published version never changes; publishing one appends an audit entry."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from badge_service import policy
 from badge_service.accounts.models import User
+from badge_service.audit import service as audit
 from badge_service.errors import Conflict, FieldError, NotFound, ValidationFailed
 from badge_service.formats import case
 from badge_service.frameworks.models import (
@@ -58,10 +59,21 @@ def publish(session: Session, actor: User | None, version: FrameworkVersion, *,
     check = case.parse_package(export_case(version))
     if check.errors:
         raise ValidationFailed("the draft cannot be published as it is", check.errors)
+    before = {"status": version.status, "number": version.number}
     version.status = STATUS_PUBLISHED
     version.published_at = now
     version.framework.title = version.title
     session.flush()
+    # In the publication's transaction; a framework has no programme, so the entry is its
+    # organisation's (none for a shared framework).
+    audit.record(session, actor=actor, action="framework.published",
+                 subject_type="framework_version", subject_id=version.id, now=now,
+                 organisation_id=version.framework.organisation_id,
+                 summary=f"version {version.number} of «{version.title}» published",
+                 before=before, after={"status": version.status, "number": version.number,
+                                       "framework_id": version.framework_id,
+                                       "identifier": version.framework.identifier,
+                                       "published_at": now})
     return version
 
 
