@@ -53,3 +53,11 @@ def choose_language(requested: str | None = None, preferred: str | None = None,
         if language:
             return language
     return fallback
+
+
+def text_of(table: dict[str, dict[str, str]], key: str, language: str, **values: object) -> str:
+    """``table[key]`` in ``language`` (English when that language has no entry), filled with
+    ``values``: how the pages that keep a per-key {"fr": …, "en": …} table read it."""
+    entry = table[key]
+    value = entry.get(language) or entry["en"]
+    return value.format(**values) if values else value

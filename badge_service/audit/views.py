@@ -21,6 +21,7 @@ from badge_service.audit.models import AuditEntry
 from badge_service.db import db
 from badge_service.edge.language import configured_language, request_language
 from badge_service.errors import ServiceError
+from badge_service.locale import text_of
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 
@@ -65,9 +66,7 @@ ACTION_LABELS: dict[str, dict[str, str]] = {
 
 
 def text(key: str, language: str, **values: Any) -> str:
-    entry = UI[key]
-    value = entry.get(language) or entry["en"]
-    return value.format(**values) if values else value
+    return text_of(UI, key, language, **values)
 
 
 def action_label(action: str, language: str) -> str:

@@ -18,6 +18,7 @@ from badge_service.clock import utcnow
 from badge_service.edge.language import configured_language, request_language
 from badge_service.edge.ratelimit import limited
 from badge_service.errors import ServiceError
+from badge_service.locale import text_of
 from badge_service.verification import service
 from badge_service.verification.forms import (
     current_fetcher,
@@ -85,9 +86,7 @@ UI = {
 
 
 def text(key: str, language: str, **values: Any) -> str:
-    entry = UI[key]
-    value = entry.get(language) or entry["en"]
-    return value.format(**values) if values else value
+    return text_of(UI, key, language, **values)
 
 
 def format_date(value: str | None, language: str) -> str | None:
