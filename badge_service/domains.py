@@ -20,7 +20,8 @@ APIS = ("accounts", "organisations", "programmes", "achievements", "awards", "co
         "delivery", "frameworks", "verification", "portfolios", "audit")
 
 #: Command groups of the ``badge-service`` command line: ``(module, attribute)``.
-COMMANDS = (("accounts.cli", "users_group"), ("accounts.cli", "tokens_group"),
+COMMANDS = (("accounts.cli", "accounts_group"), ("accounts.cli", "users_group"),
+            ("accounts.cli", "tokens_group"),
             ("keys.cli", "keys_group"), ("cohorts.cli", "cohorts_group"),
             ("programmes.cli", "programmes_group"), ("frameworks.cli", "frameworks_group"),
             ("demo.cli", "demo_command"), ("awards.cli", "awards_group"),

@@ -69,3 +69,10 @@ def tokens_create(email: str, name: str) -> None:
         return accounts.create_api_token(session, user, name, now=utcnow()).secret
 
     click.echo(run_service(create))
+
+
+#: The domain's own group, named like its package: ``badge-service accounts users …`` and
+#: ``badge-service accounts tokens …``. The short top-level ``users`` and ``tokens`` stay, as
+#: deployment scripts call them.
+accounts_group = click.Group("accounts", commands=[users_group, tokens_group],
+                             help="Accounts: users and their API tokens.")

@@ -243,6 +243,18 @@ def test_cli_users_create_and_tokens_create(app, client, session):
     assert accounts.find_user_by_email(session, "lea@example.org").password_hash is None
 
 
+def test_cli_accounts_group_holds_users_and_tokens(app, session):
+    """The noun's own group (``accounts``) reaches the same commands as the short names."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["accounts", "users", "create", "--email", "eva@example.org"])
+    assert result.exit_code == 0, result.output
+    assert accounts.find_user_by_email(session, "eva@example.org") is not None
+    result = runner.invoke(main, ["accounts", "tokens", "create", "--user", "eva@example.org",
+                                  "--name", "ci"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().startswith("bsk_")
+
+
 def test_cli_errors_are_clear_and_change_nothing(app, session):
     runner = app.test_cli_runner()
     make_user("ana@example.org")
