@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, request, send_file
 
 from badge_service.adapters import content_types
 from badge_service.adapters.evidence_store import LocalEvidenceStore
@@ -51,8 +51,6 @@ def uploaded_file() -> Upload | None:
 def send_version_file(version: Any) -> Any:
     """The file of an evidence version, as a download: never shown inline from our origin (an
     evidence file is the participant's, not ours), private to the one who may see it."""
-    from flask import send_file
-
     response = send_file(store().open(version.file_sha256), mimetype=version.file_type,
                          as_attachment=True, download_name=version.file_name,
                          etag=version.file_sha256, max_age=0)

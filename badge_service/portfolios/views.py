@@ -23,8 +23,16 @@ from badge_service.portfolios.service.labels import LABELS, file_size
 bp = Blueprint("portfolios", __name__, template_folder="templates")
 
 
+def _language() -> str:
+    return choose_language(request.args.get("lang"), current_user.preferred_language)
+
+
+def _labels() -> dict[str, str]:
+    return LABELS[_language()]
+
+
 def _context(**values: Any) -> dict[str, Any]:
-    language = choose_language(request.args.get("lang"), current_user.preferred_language)
+    language = _language()
     return {"language": language, "labels": LABELS[language],
             "date": lambda moment: format_date(moment, language),
             "size": lambda n: file_size(n, language), **values}
@@ -60,8 +68,7 @@ def new(kind: str) -> Any:
             flash_error(exc)
             return _form_page("portfolios/form.html", exc.status, kind=kind, item=None,
                               values=request.form, chosen=request.form.getlist("competences"))
-        labels = _context()["labels"]
-        flash(labels["created_flash"].format(title=item.current.title), "info")
+        flash(_labels()["created_flash"].format(title=item.current.title), "info")
         return redirect(url_for("portfolios.item", item_id=item.id))
     return _form_page("portfolios/form.html", kind=kind, item=None, values={}, chosen=[])
 
@@ -90,8 +97,8 @@ def edit(item_id: uuid.UUID) -> Any:
             found = items.get(db.session, current_user, item_id, edit=True)
             return _form_page("portfolios/form.html", exc.status, kind=found.kind, item=found,
                               values=request.form, chosen=request.form.getlist("competences"))
-        labels = _context()["labels"]
-        flash(labels["revised_flash"].format(number=version.number, title=version.title), "info")
+        flash(_labels()["revised_flash"].format(number=version.number, title=version.title),
+              "info")
         return redirect(url_for("portfolios.item", item_id=item_id))
     values = {"title": current.title, "description": current.description,
               "url": current.url or ""}
@@ -112,7 +119,7 @@ def delete(item_id: uuid.UUID) -> Any:
             db.session.rollback()
             flash_error(exc)
             return redirect(url_for("portfolios.item", item_id=item_id))
-        flash(_context()["labels"]["deleted_flash"].format(title=title), "info")
+        flash(_labels()["deleted_flash"].format(title=title), "info")
         return redirect(url_for("portfolios.index"))
     return render_template("portfolios/delete.html", **_context(item=found))
 
